@@ -1,0 +1,130 @@
+"""Backend selection shared by every op: which path (PyTorch or Triton) runs a call.
+
+Rules (see ``minillm/kernels/ops.py``):
+
+- ``backend="auto"`` (the default): CUDA tensors use the Triton kernels when triton imports,
+  everything else uses the PyTorch path.
+- ``backend="torch"``: always the PyTorch path.
+- ``backend="triton"``: always the Triton kernels. On a machine without CUDA they run in
+  Triton's interpreter (``TRITON_INTERPRET=1``), which executes each kernel with NumPy: slow,
+  but it runs the same kernel source, so the kernels are tested on CPU.
+
+The environment variable ``MINILLM_BACKEND`` sets the default for every call; an explicit
+``backend=`` argument wins over it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from types import ModuleType
+
+import torch
+
+BACKENDS = ("auto", "torch", "triton")
+
+
+@functools.lru_cache(maxsize=1)
+def triton_import_error() -> str | None:
+    """None when ``import triton`` works, else the reason (triton ships for Linux only)."""
+    try:
+        import triton  # noqa: F401
+        import triton.language  # noqa: F401
+    except Exception as exc:  # ImportError, or a broken install raising something else
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def triton_available() -> bool:
+    return triton_import_error() is None
+
+
+def resolve_backend(backend: str | None, *tensors: torch.Tensor) -> str:
+    """Return "torch" or "triton" for a call on ``tensors``; raise on an unknown name."""
+    source = "backend=" if backend is not None else "MINILLM_BACKEND="
+    name = backend if backend is not None else os.environ.get("MINILLM_BACKEND", "auto")
+    name = name.strip().lower()
+    if name not in BACKENDS:
+        raise ValueError(f"{source}{name!r} is not a backend; valid: {', '.join(BACKENDS)}")
+    if name == "torch":
+        return "torch"
+    on_cuda = any(t.is_cuda for t in tensors)
+    if name == "auto":
+        return "triton" if on_cuda and triton_available() else "torch"
+    # name == "triton": forced.
+    if not triton_available():
+        raise RuntimeError(
+            f"{source}'triton' but triton cannot be imported ({triton_import_error()}). "
+            "Triton ships for Linux (pip install triton); elsewhere use backend='torch' or "
+            "'auto', which run the PyTorch path."
+        )
+    if not on_cuda and any(t.device.type not in ("cpu", "cuda") for t in tensors):
+        devices = sorted({t.device.type for t in tensors})
+        raise ValueError(
+            f"the Triton kernels run on CUDA tensors (or CPU tensors in the interpreter), "
+            f"got device(s) {devices}; use backend='torch'"
+        )
+    return "triton"
+
+
+def interpreter_mode() -> bool:
+    """True when ``@triton.jit`` builds interpreted kernels (``TRITON_INTERPRET=1``)."""
+    return os.environ.get("TRITON_INTERPRET", "0").strip().lower() in ("1", "true", "on", "yes")
+
+
+def load_kernel(module: str) -> ModuleType:
+    """Import ``minillm.kernels.<module>`` (a Triton kernel file) on first use.
+
+    The kernel files are imported lazily so that ``import minillm`` never needs triton. Triton
+    decides when ``@triton.jit`` runs (at import of the kernel file) whether a kernel is
+    compiled for the GPU or interpreted, so the interpreter must be switched on *before* the
+    first import. Without CUDA nothing compiled could run anyway, so we switch it on here unless
+    the user chose otherwise (an explicit ``TRITON_INTERPRET=0`` is respected and reported by
+    :func:`check_can_launch`).
+    """
+    name = f"minillm.kernels.{module}"
+    if name not in _loaded and not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    mod = importlib.import_module(name)
+    _loaded.add(name)
+    return mod
+
+
+_loaded: set[str] = set()
+
+
+def is_interpreted(kernel: object) -> bool:
+    """True when ``kernel`` (a ``@triton.jit`` function) was built for the interpreter."""
+    return type(kernel).__name__ == "InterpretedFunction"
+
+
+def check_can_launch(kernel: object, *tensors: torch.Tensor, op: str) -> None:
+    """Raise a clear error instead of a deep Triton one when the launch cannot work."""
+    on_cpu = any(t.device.type == "cpu" for t in tensors)
+    if on_cpu and not is_interpreted(kernel):
+        raise RuntimeError(
+            f"{op}: CPU tensors can only run the Triton kernels in the interpreter, but "
+            "minillm.kernels was imported with TRITON_INTERPRET unset or 0. Set "
+            "TRITON_INTERPRET=1 before importing minillm.kernels, move the tensors to CUDA, "
+            "or use backend='torch'."
+        )
+    if is_interpreted(kernel) and any(t.dtype == torch.bfloat16 for t in tensors):
+        raise TypeError(
+            f"{op}: bfloat16 is not supported by the Triton interpreter (CPU); "
+            "use float16/float32 there, bfloat16 on a CUDA GPU, or backend='torch'"
+        )
+
+
+def check_float_dtype(op: str, allowed: tuple[torch.dtype, ...], **tensors: torch.Tensor) -> None:
+    for arg, t in tensors.items():
+        if t.dtype not in allowed:
+            names = ", ".join(str(d).replace("torch.", "") for d in allowed)
+            raise TypeError(f"{op}: {arg}.dtype={t.dtype} is not supported; valid: {names}")
+
+
+TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+
+
+def next_power_of_2(n: int) -> int:
+    return 1 << (max(n, 1) - 1).bit_length()

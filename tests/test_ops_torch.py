@@ -1,0 +1,234 @@
+"""The PyTorch paths of ``minillm.kernels.ops``: values and gradients against plain references,
+input validation, and backend selection. No triton needed (the kernels are in test_kernels_*)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from minillm.kernels import _utils, ops
+
+T = dict(backend="torch")
+
+
+def naive_attention(q, k, v, causal, scale=None):
+    """Materialised-scores attention in float64: the reference for every attention test."""
+    q, k, v = q.double(), k.double(), v.double()
+    group = q.shape[1] // k.shape[1]
+    k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    s = (q @ k.transpose(-1, -2)) * scale
+    if causal:
+        s = s.masked_fill(~ops.causal_mask(q.shape[2], k.shape[2]), float("-inf"))
+    return torch.softmax(s, -1) @ v
+
+
+# ---------------------------------------------------------------------------------- values
+
+
+def test_rms_norm_matches_formula_and_hf():
+    torch.manual_seed(0)
+    x, w = torch.randn(2, 5, 32), torch.randn(32)
+    ref = w * x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-6)
+    torch.testing.assert_close(ops.rms_norm(x, w, **T), ref, atol=1e-6, rtol=1e-5)
+    llama = pytest.importorskip("transformers.models.llama.modeling_llama")
+    hf = llama.LlamaRMSNorm(32, eps=1e-6)
+    hf.weight.data.copy_(w)
+    xh = x.half()
+    torch.testing.assert_close(ops.rms_norm(xh, w, **T), hf(xh), atol=0, rtol=0)
+
+
+def test_apply_rope_rotates_pairs_and_accepts_batched_tables():
+    torch.manual_seed(0)
+    B, H, Tn, D = 2, 3, 5, 8
+    x = torch.randn(B, H, Tn, D)
+    ang = torch.randn(B, Tn, D // 2)
+    out = ops.apply_rope(x, ang.cos(), ang.sin(), **T)
+    # Reference: complex multiplication of (x1 + i x2) by e^{i angle}.
+    z = torch.complex(x[..., : D // 2], x[..., D // 2 :]) * torch.polar(
+        torch.ones_like(ang), ang
+    ).unsqueeze(1)
+    torch.testing.assert_close(out, torch.cat([z.real, z.imag], -1), atol=1e-6, rtol=1e-5)
+    # (T, D/2) tables broadcast over the batch.
+    out0 = ops.apply_rope(x, ang[0].cos(), ang[0].sin(), **T)
+    torch.testing.assert_close(out0[0], out[0])
+    assert ops.apply_rope(x.half(), ang.cos(), ang.sin(), **T).dtype == torch.float16
+
+
+def test_swiglu_and_softmax():
+    torch.manual_seed(0)
+    g, u = torch.randn(4, 7), torch.randn(4, 7)
+    torch.testing.assert_close(ops.swiglu(g, u, **T), g * torch.sigmoid(g) * u)
+    x = torch.randn(3, 9) * 50  # large logits: the stable softmax must not overflow
+    ref = torch.exp(x.double() - x.double().logsumexp(-1, keepdim=True)).float()
+    torch.testing.assert_close(ops.softmax(x, **T), ref)
+    assert torch.isfinite(ops.softmax(torch.full((2, 3), 1e4), **T)).all()
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("T_, S, H, H_kv", [(5, 5, 4, 4), (3, 7, 4, 2), (1, 6, 8, 2), (6, 6, 2, 1)])
+def test_flash_attention_torch_path(causal, T_, S, H, H_kv):
+    torch.manual_seed(0)
+    q = torch.randn(2, H, T_, 16)
+    k, v = torch.randn(2, H_kv, S, 16), torch.randn(2, H_kv, S, 16)
+    out = ops.flash_attention(q, k, v, causal=causal, **T)
+    torch.testing.assert_close(out.double(), naive_attention(q, k, v, causal), atol=1e-5, rtol=1e-5)
+
+
+def test_flash_attention_bottom_right_causal_is_kv_cache_decoding():
+    """Attending the last T queries over all S keys == the last T rows of full causal attention."""
+    torch.manual_seed(0)
+    q, k, v = (torch.randn(1, 2, 9, 16) for _ in range(3))
+    full = ops.flash_attention(q, k, v, causal=True, **T)
+    tail = ops.flash_attention(q[:, :, -3:], k, v, causal=True, **T)
+    torch.testing.assert_close(tail, full[:, :, -3:], atol=1e-6, rtol=1e-5)
+
+
+def test_flash_attention_custom_scale_and_non_contiguous():
+    torch.manual_seed(0)
+    q = torch.randn(2, 6, 4, 16).transpose(1, 2)  # (B, H, T, D) view of (B, T, H, D)
+    k = torch.randn(2, 6, 2, 16).transpose(1, 2)
+    v = torch.randn(2, 6, 2, 16).transpose(1, 2)
+    assert not q.is_contiguous()
+    out = ops.flash_attention(q, k, v, causal=False, scale=0.3, **T)
+    torch.testing.assert_close(
+        out.double(), naive_attention(q, k, v, False, 0.3), atol=1e-5, rtol=1e-5
+    )
+
+
+@pytest.mark.parametrize("ignore", [False, True])
+def test_cross_entropy(ignore):
+    torch.manual_seed(0)
+    logits, t = torch.randn(6, 11), torch.randint(0, 11, (6,))
+    if ignore:
+        t[[1, 4]] = -100
+    ref = F.cross_entropy(logits.double(), t).float()
+    torch.testing.assert_close(ops.cross_entropy(logits, t, **T), ref)
+    # All targets ignored: nan, exactly as F.cross_entropy.
+    assert ops.cross_entropy(logits, torch.full((6,), -100), **T).isnan()
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("chunk", [1, 4, 1024])
+def test_fused_linear_cross_entropy_value_and_grads(bias, chunk):
+    torch.manual_seed(0)
+    N, C, V = 10, 8, 13
+    h = torch.randn(N, C, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(V, C, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(V, dtype=torch.float64, requires_grad=True) if bias else None
+    t = torch.randint(0, V, (N,))
+    t[3] = -100
+    loss = ops.fused_linear_cross_entropy(h, w, t, b, chunk_size=chunk, **T)
+    (loss * 2.5).backward()  # a non-unit upstream gradient must scale the stored gradients
+    params = [h, w] + ([b] if bias else [])
+    got = [p.grad.clone() for p in params]
+    for p in params:
+        p.grad = None
+    ref = F.cross_entropy(F.linear(h, w, b), t)
+    (ref * 2.5).backward()
+    torch.testing.assert_close(loss.double(), ref, atol=1e-6, rtol=1e-6)
+    for g, p in zip(got, params):
+        torch.testing.assert_close(g, p.grad, atol=1e-10, rtol=1e-8)
+
+
+def test_fused_linear_cross_entropy_half_and_no_grad():
+    torch.manual_seed(0)
+    h, w = torch.randn(16, 8).half(), torch.randn(20, 8).half()
+    t = torch.randint(0, 20, (16,))
+    ref = F.cross_entropy((h.float() @ w.float().T), t)
+    loss = ops.fused_linear_cross_entropy(h, w, t, chunk_size=5, **T)
+    assert loss.dtype == torch.float32 and loss.grad_fn is None
+    torch.testing.assert_close(loss, ref, atol=2e-3, rtol=2e-3)
+
+
+def test_every_op_backward_matches_autograd_reference_in_float64():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 4, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(8, dtype=torch.float64, requires_grad=True)
+    ang = torch.randn(4, 4, dtype=torch.float64)
+    for fn in (
+        lambda x: ops.rms_norm(x, w, **T),
+        lambda x: ops.apply_rope(x, ang.cos(), ang.sin(), **T),
+        lambda x: ops.swiglu(x, x.flip(-1), **T),
+        lambda x: ops.softmax(x, **T),
+        lambda x: ops.flash_attention(x, x[:, :1], x[:, :1] * 2, causal=True, **T),
+    ):
+        assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)
+
+
+# ------------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ops.rms_norm(torch.randn(2, 8), torch.randn(7)), r"weight.shape=\(7,\)"),
+        (lambda: ops.rms_norm(torch.randn(2, 8), torch.randn(8), eps=0.0), "eps=0.0"),
+        (lambda: ops.rms_norm(torch.ones(2, 8, dtype=torch.long), torch.randn(8)), "int64"),
+        (lambda: ops.apply_rope(torch.randn(1, 1, 3, 7), torch.ones(3, 3), torch.ones(3, 3)), "D even"),
+        (lambda: ops.apply_rope(torch.randn(1, 1, 3, 8), torch.ones(4, 4), torch.ones(4, 4)), r"cos.shape=\(4, 4\)"),
+        (lambda: ops.swiglu(torch.randn(2, 3), torch.randn(2, 4)), "same shape"),
+        (lambda: ops.softmax(torch.randn(3, 0)), "non-empty"),
+        (lambda: ops.flash_attention(torch.randn(1, 6, 4, 16), torch.randn(1, 4, 4, 16), torch.randn(1, 4, 4, 16)), "H=6.*H_kv=4"),
+        (lambda: ops.flash_attention(torch.randn(1, 2, 4, 16), torch.randn(1, 2, 4, 8), torch.randn(1, 2, 4, 8)), "head dim D"),
+        (lambda: ops.flash_attention(torch.randn(1, 2, 4, 16), torch.randn(1, 2, 4, 16), torch.randn(1, 2, 5, 16)), "must match"),
+        (lambda: ops.flash_attention(torch.randn(2, 4, 16), torch.randn(2, 4, 16), torch.randn(2, 4, 16)), "must be 4-D"),
+        (lambda: ops.flash_attention(torch.randn(1, 2, 4, 16), torch.randn(1, 2, 3, 16), torch.randn(1, 2, 3, 16)), "T=4 queries > S=3"),
+        (lambda: ops.flash_attention(torch.randn(1, 2, 4, 16), torch.randn(1, 2, 4, 16).half(), torch.randn(1, 2, 4, 16).half()), "dtypes"),
+        (lambda: ops.cross_entropy(torch.randn(4, 5), torch.randn(4)), "int64"),
+        (lambda: ops.cross_entropy(torch.randn(4, 5), torch.zeros(3, dtype=torch.long)), r"N=4"),
+        (lambda: ops.fused_linear_cross_entropy(torch.randn(4, 8), torch.randn(5, 7), torch.zeros(4, dtype=torch.long)), "same C"),
+        (lambda: ops.fused_linear_cross_entropy(torch.randn(4, 8), torch.randn(5, 8), torch.zeros(4, dtype=torch.long), chunk_size=0), "chunk_size=0"),
+        (lambda: ops.fused_linear_cross_entropy(torch.randn(4, 8), torch.randn(5, 8), torch.zeros(4, dtype=torch.long), bias=torch.randn(4)), r"bias.shape=\(4,\)"),
+        (lambda: ops.rms_norm(torch.randn(2, 8), torch.randn(8), backend="cuda"), "'cuda' is not a backend"),
+    ],
+)  # fmt: skip
+def test_bad_input_raises_clear_error(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_triton_head_dim_error_names_both_paths(monkeypatch):
+    """The D check fires before any kernel import, so it is testable without triton."""
+    monkeypatch.setattr(_utils, "triton_import_error", lambda: None)
+    q = torch.randn(1, 2, 4, 8)
+    with pytest.raises(ValueError, match=r"D=8 .*16 <= D <= 128.*torch path supports any D"):
+        ops.flash_attention(q, q, q, backend="triton")
+    x = torch.randn(3, 4, dtype=torch.float64)
+    with pytest.raises(
+        TypeError, match="float64 is not supported; valid: float16, bfloat16, float32"
+    ):
+        ops.softmax(x, backend="triton")
+
+
+# --------------------------------------------------------------------------------- dispatch
+
+
+def test_backend_resolution(monkeypatch):
+    cpu = torch.zeros(1)
+    monkeypatch.delenv("MINILLM_BACKEND", raising=False)
+    assert _utils.resolve_backend(None, cpu) == "torch"  # auto on CPU
+    monkeypatch.setenv("MINILLM_BACKEND", "torch")
+    assert _utils.resolve_backend(None, cpu) == "torch"
+    monkeypatch.setenv("MINILLM_BACKEND", "Triton ")  # case and spaces are forgiven
+    monkeypatch.setattr(_utils, "triton_import_error", lambda: None)
+    assert _utils.resolve_backend(None, cpu) == "triton"
+    assert _utils.resolve_backend("torch", cpu) == "torch"  # the argument wins over the env
+    monkeypatch.setenv("MINILLM_BACKEND", "gpu")
+    with pytest.raises(ValueError, match="MINILLM_BACKEND='gpu' is not a backend"):
+        _utils.resolve_backend(None, cpu)
+
+
+def test_without_triton_auto_uses_torch_and_forcing_triton_explains(monkeypatch):
+    monkeypatch.setattr(_utils, "triton_import_error", lambda: "ModuleNotFoundError: no triton")
+    monkeypatch.setenv("MINILLM_BACKEND", "auto")
+    x, w = torch.randn(2, 8), torch.ones(8)
+    torch.testing.assert_close(ops.rms_norm(x, w), ops.rms_norm(x, w, backend="torch"))
+    with pytest.raises(RuntimeError, match="triton cannot be imported.*backend='torch'"):
+        ops.rms_norm(x, w, backend="triton")
+    monkeypatch.setenv("MINILLM_BACKEND", "triton")
+    with pytest.raises(RuntimeError, match="MINILLM_BACKEND='triton'"):
+        ops.rms_norm(x, w)
