@@ -1,0 +1,213 @@
+"""ModelConfig: one validated dataclass describing every transformer in the course.
+
+The GPT-2 family (learned positions, LayerNorm, GELU, biases, tied embeddings) and the Llama
+family (RoPE, RMSNorm, SwiGLU, grouped-query attention, no biases, untied) are two settings of
+the same fields. Presets name the shapes used in the lessons; `count_params` and
+`flops_per_token` do the arithmetic for any config without allocating a single weight, so the
+real GPT-2 124M and Llama-2-7B shapes can be studied on a laptop.
+
+    >>> cfg = ModelConfig.preset("llama2-7b")
+    >>> count_params(cfg)
+    6738415616
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+NORMS = ("layernorm", "rmsnorm")
+ACTIVATIONS = ("gelu", "swiglu")  # "gelu" is the tanh approximation, as in GPT-2
+POSITIONS = ("learned", "sinusoidal", "rope", "alibi", "none")
+
+
+@dataclass
+class ModelConfig:
+    """Shape and flavour of a decoder-only transformer.
+
+    n_kv_heads defaults to n_heads (plain multi-head attention); 1 gives multi-query attention,
+    anything dividing n_heads gives grouped-query attention. d_ff defaults to 4 * d_model.
+    rope_scaling is the hook for lesson 05 (context extension), e.g.
+    {"type": "linear", "factor": 4.0}; see `minillm.layers.rope`.
+    """
+
+    vocab_size: int = 256
+    d_model: int = 64
+    n_layers: int = 2
+    n_heads: int = 4
+    n_kv_heads: int | None = None
+    d_ff: int | None = None
+    max_seq_len: int = 128
+    norm: str = "layernorm"
+    norm_eps: float = 1e-5
+    activation: str = "gelu"
+    positions: str = "learned"
+    rope_theta: float = 10000.0
+    rope_scaling: dict[str, Any] | None = None
+    tie_embeddings: bool = True
+    bias: bool = True
+    dropout: float = 0.0
+    init_std: float = 0.02
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self) -> None:
+        if self.n_kv_heads is None:
+            self.n_kv_heads = self.n_heads
+        if self.d_ff is None:
+            self.d_ff = 4 * self.d_model
+        self.validate()
+
+    @property
+    def head_dim(self) -> int:
+        """Width of one attention head: d_model // n_heads."""
+        return self.d_model // self.n_heads
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad field and what would be valid."""
+        for name in ("vocab_size", "d_model", "n_layers", "n_heads", "n_kv_heads", "d_ff"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name}={value!r} must be a positive integer (>= 1)")
+        if not isinstance(self.max_seq_len, int) or self.max_seq_len <= 0:
+            raise ValueError(f"max_seq_len={self.max_seq_len!r} must be a positive integer (>= 1)")
+        if self.d_model % self.n_heads:
+            raise ValueError(
+                f"d_model={self.d_model} must be divisible by n_heads={self.n_heads} "
+                f"(valid n_heads: divisors of {self.d_model})"
+            )
+        if self.n_heads % self.n_kv_heads:
+            raise ValueError(
+                f"n_kv_heads={self.n_kv_heads} must divide n_heads={self.n_heads} "
+                f"(valid: a divisor of {self.n_heads}, from 1 (MQA) to {self.n_heads} (MHA))"
+            )
+        for name, valid in (("norm", NORMS), ("activation", ACTIVATIONS), ("positions", POSITIONS)):
+            if getattr(self, name) not in valid:
+                raise ValueError(f"{name}={getattr(self, name)!r} is unknown; valid: {valid}")
+        if self.positions == "rope" and self.head_dim % 2:
+            raise ValueError(
+                f"positions='rope' needs an even head_dim, got head_dim={self.head_dim} "
+                f"(d_model={self.d_model} / n_heads={self.n_heads})"
+            )
+        if self.positions == "sinusoidal" and self.d_model % 2:
+            raise ValueError(f"positions='sinusoidal' needs an even d_model, got {self.d_model}")
+        if not self.norm_eps > 0:
+            raise ValueError(f"norm_eps={self.norm_eps!r} must be > 0")
+        if not self.rope_theta > 0:
+            raise ValueError(f"rope_theta={self.rope_theta!r} must be > 0")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout={self.dropout!r} must be in [0, 1)")
+        if not self.init_std > 0:
+            raise ValueError(f"init_std={self.init_std!r} must be > 0")
+        if self.rope_scaling is not None and (
+            not isinstance(self.rope_scaling, dict) or "type" not in self.rope_scaling
+        ):
+            raise ValueError(
+                f"rope_scaling={self.rope_scaling!r} must be None or a dict with a 'type' key, "
+                "e.g. {'type': 'linear', 'factor': 4.0}"
+            )
+
+    # ---------------------------------------------------------------- (de)serialisation
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown ModelConfig fields {unknown}; valid: {sorted(known)}")
+        return cls(**d)
+
+    @classmethod
+    def from_json(cls, s: str) -> ModelConfig:
+        return cls.from_dict(json.loads(s))
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        """A validated copy with some fields changed: cfg.replace(n_layers=4)."""
+        return dataclasses.replace(self, **changes)
+
+    # ---------------------------------------------------------------- presets
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> ModelConfig:
+        """A named shape; keyword overrides change fields: preset("gpt2-tiny", n_layers=4)."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; valid: {sorted(PRESETS)}")
+        return cls(**{**PRESETS[name], "name": name, **overrides})
+
+
+_GPT2 = dict(norm="layernorm", norm_eps=1e-5, activation="gelu", positions="learned",
+             tie_embeddings=True, bias=True)  # fmt: skip
+_LLAMA = dict(norm="rmsnorm", norm_eps=1e-5, activation="swiglu", positions="rope",
+              tie_embeddings=False, bias=False)  # fmt: skip
+
+# Tiny shapes train in seconds on a CPU; the real ones are for arithmetic only.
+PRESETS: dict[str, dict[str, Any]] = {
+    "gpt2-tiny": dict(_GPT2, vocab_size=512, d_model=64, n_layers=2, n_heads=4, max_seq_len=128),
+    "llama-tiny": dict(
+        _LLAMA,
+        vocab_size=512,
+        d_model=64,
+        n_layers=2,
+        n_heads=4,
+        n_kv_heads=2,
+        d_ff=176,
+        max_seq_len=128,
+    ),  # fmt: skip
+    "gpt2-124m": dict(
+        _GPT2, vocab_size=50257, d_model=768, n_layers=12, n_heads=12, max_seq_len=1024
+    ),  # fmt: skip
+    "llama2-7b": dict(
+        _LLAMA,
+        vocab_size=32000,
+        d_model=4096,
+        n_layers=32,
+        n_heads=32,
+        d_ff=11008,
+        max_seq_len=4096,
+        norm_eps=1e-5,
+    ),  # fmt: skip
+}
+
+
+# -------------------------------------------------------------------- arithmetic
+def count_params(config: ModelConfig) -> int:
+    """Number of parameters of `Transformer(config)`, computed from the shapes alone.
+
+    Tied embeddings count once. GPT-2 124M -> 124,439,808; Llama-2-7B -> 6,738,415,616.
+    """
+    c, b = config.d_model, int(config.bias)
+    kv = config.n_kv_heads * config.head_dim
+    norm = c * (2 if config.norm == "layernorm" and config.bias else 1)
+    attn = (c * c + c * b) + 2 * (c * kv + kv * b) + (c * c + c * b)  # q, k, v, o
+    n_in = 2 if config.activation == "swiglu" else 1  # SwiGLU has a gate and an up projection
+    mlp = n_in * (c * config.d_ff + config.d_ff * b) + (config.d_ff * c + c * b)
+    per_layer = attn + mlp + 2 * norm
+    embed = config.vocab_size * c
+    pos = config.max_seq_len * c if config.positions == "learned" else 0
+    head = 0 if config.tie_embeddings else config.vocab_size * c
+    return embed + pos + config.n_layers * per_layer + norm + head
+
+
+def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
+    """Training FLOPs per token (forward + backward), the Kaplan/PaLM "6N + attention" rule.
+
+    6N: each matmul weight does a multiply and an add per token forward (2N) and twice that
+    backward (4N). N counts the weights used in matmuls: everything except the input token and
+    position embedding tables (lookups), but including the output head (a matmul, tied or not).
+    Attention adds 12 * n_layers * d_model * seq_len (QK^T and AV: 2 matmuls of 2*T*d_model
+    FLOPs each, times 3 for forward+backward), counted over the full context as in nanoGPT and
+    the PaLM paper (a causal kernel can skip about half of it). seq_len defaults to max_seq_len.
+    """
+    t = config.max_seq_len if seq_len is None else seq_len
+    if t <= 0:
+        raise ValueError(f"seq_len={t} must be positive")
+    n = count_params(config) - config.vocab_size * config.d_model  # drop the token table...
+    n += config.vocab_size * config.d_model if config.tie_embeddings else 0  # ...keep the head
+    if config.positions == "learned":
+        n -= config.max_seq_len * config.d_model
+    return 6 * n + 12 * config.n_layers * config.d_model * t
