@@ -302,11 +302,16 @@ class BPETokenizer:
 
         from . import _batch
 
-        chunksize = max(1, len(texts) // (4 * workers))
+        # A few big groups per worker: enough to balance the load, few enough to keep the
+        # per-task overhead small. Groups are contiguous, so the output order is the input order.
+        n_groups = min(len(texts), 4 * workers)
+        bounds = [len(texts) * k // n_groups for k in range(n_groups + 1)]
+        groups = [texts[bounds[k] : bounds[k + 1]] for k in range(n_groups)]
         with ProcessPoolExecutor(
             workers, mp_context=_batch.context(), initializer=_batch.init, initargs=(self, kwargs)
         ) as pool:
-            return list(pool.map(_batch.encode, texts, chunksize=chunksize))
+            results = list(pool.map(_batch.encode_group, groups))
+        return [ids for packed, lengths in results for ids in _batch.unpack(packed, lengths)]
 
     # ---- decoding ----------------------------------------------------------------------------
 

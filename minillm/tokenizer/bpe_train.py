@@ -93,35 +93,42 @@ def learn_merges(
                 bar.update()
         merges.append((a, b, new_id))
 
-        grown: set[tuple[int, int]] = set()
-        shrunk: set[tuple[int, int]] = set()
+        # Merge in every word that contains the pair and collect the pair-count changes.
+        # Only the neighbours of each merged position change: (prev, a) -> (prev, new) and
+        # (b, next) -> (new, next). Working in place makes runs like "a b a b" come out right.
+        deltas: dict[tuple[int, int], int] = defaultdict(int)
         for wi in where.pop(pair):
-            old = words[wi]
-            new = merge_word(old, a, b, new_id)
+            w = words[wi]
             f = freqs[wi]
-            old_pairs = list(zip(old, old[1:]))
-            new_pairs = list(zip(new, new[1:]))
-            for p in old_pairs:
-                pair_counts[p] -= f
-                shrunk.add(p)
-            for p in new_pairs:
-                pair_counts[p] += f
-                grown.add(p)
-            for p in set(old_pairs).difference(new_pairs):
-                if p != pair:
-                    where[p].discard(wi)
-            for p in new_pairs:
-                where[p].add(wi)
-            words[wi] = new
-        for p in shrunk:
-            if pair_counts.get(p) == 0:  # keep the dicts as small as the live pairs
-                del pair_counts[p]
-                where.pop(p, None)
+            i = 0
+            while i < len(w) - 1:
+                if w[i] == a and w[i + 1] == b:
+                    if i > 0:
+                        prev = w[i - 1]
+                        deltas[prev, a] -= f
+                        deltas[prev, new_id] += f
+                        where[prev, new_id].add(wi)
+                    if i + 2 < len(w):
+                        nxt = w[i + 2]
+                        deltas[b, nxt] -= f
+                        deltas[new_id, nxt] += f
+                        where[new_id, nxt].add(wi)
+                    w[i : i + 2] = [new_id]
+                i += 1
+        # `where` may keep word ids whose pair has since gone: that word is merely scanned for
+        # nothing later, cheaper than keeping the sets exact.
         pair_counts.pop(pair, None)
-        for p in grown:
-            c = pair_counts.get(p, 0)
+        for p, d in deltas.items():
+            if p == pair or d == 0:
+                continue
+            c = pair_counts.get(p, 0) + d
             if c > 0:
-                heapq.heappush(heap, (-c, p))  # may duplicate an entry; stale ones are skipped
+                pair_counts[p] = c
+                if d > 0:
+                    heapq.heappush(heap, (-c, p))  # may duplicate an entry; stale ones are skipped
+            else:
+                pair_counts.pop(p, None)
+                where.pop(p, None)
         if len(heap) > 4 * len(pair_counts) + 1024:
             # Too many stale entries: rebuild, so the heap stays proportional to live pairs.
             heap = [(-c, p) for p, c in pair_counts.items() if c > 0]
