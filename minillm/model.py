@@ -1,0 +1,242 @@
+"""The decoder-only transformer: GPT-2 and Llama families from one ModelConfig.
+
+    idx (B, T) -> token embedding (+ learned/sinusoidal positions) -> dropout
+               -> n_layers pre-norm blocks (attention with RoPE/ALiBi inside, MLP)
+               -> final norm -> lm_head -> logits (B, T, vocab_size)
+
+`forward` returns a `TransformerOutput(logits, loss, attentions)`: loss is the mean
+next-token cross-entropy when `targets` are given (positions with target -100 are ignored).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+from torch import Tensor, nn
+
+from minillm.config import ModelConfig, flops_per_token
+from minillm.kernels import ops
+from minillm.layers.attention import KVCache, padding_mask
+from minillm.layers.block import Block
+from minillm.layers.embedding import (
+    LearnedPositionalEmbedding,
+    SinusoidalPositionalEmbedding,
+    TokenEmbedding,
+)
+from minillm.layers.norm import build_norm
+
+
+@dataclass
+class TransformerOutput:
+    """logits: (B, T, V); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None."""
+
+    logits: Tensor
+    loss: Tensor | None = None
+    attentions: list[Tensor] | None = None
+
+
+class Transformer(nn.Module):
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config.d_model
+        self.tok_emb = TokenEmbedding(config.vocab_size, c)
+        self.pos_emb: nn.Module | None = None
+        if config.positions == "learned":
+            self.pos_emb = LearnedPositionalEmbedding(config.max_seq_len, c)
+        elif config.positions == "sinusoidal":
+            self.pos_emb = SinusoidalPositionalEmbedding(c)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config, i) for i in range(config.n_layers))
+        self.norm_f = build_norm(config.norm, c, config.norm_eps, config.bias)
+        self.lm_head = nn.Linear(c, config.vocab_size, bias=False)
+        if config.tie_embeddings:  # one matrix reads tokens in and scores them out (GPT-2)
+            self.lm_head.weight = self.tok_emb.weight
+        self.reset_parameters()
+
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        """GPT-2 init: N(0, init_std) for matrices and embeddings, zero biases, unit norms, and
+        N(0, init_std / sqrt(2 n_layers)) for the projections that write into the residual
+        stream (o_proj, down_proj): 2 n_layers of them add up, so the stream's variance stays
+        ~constant with depth."""
+        std = self.config.init_std
+        for name, p in self.named_parameters():
+            if name.endswith("bias"):
+                p.zero_()
+            elif "norm" in name:
+                p.fill_(1.0)
+            elif name.endswith(("o_proj.weight", "down_proj.weight")):
+                p.normal_(0.0, std / math.sqrt(2 * self.config.n_layers))
+            else:
+                p.normal_(0.0, std)
+
+    # ------------------------------------------------------------------ forward
+    def forward(
+        self,
+        idx: Tensor,
+        targets: Tensor | None = None,
+        attention_mask: Tensor | None = None,
+        positions: Tensor | None = None,
+        kv_cache: KVCache | None = None,
+        return_attention: bool = False,
+    ) -> TransformerOutput:
+        """idx: (B, T) token ids -> TransformerOutput.
+
+        targets: (B, T) next-token ids (-100 = ignore) -> output.loss.
+        attention_mask: (B, S) 1 = real token, 0 = padding (S = cached + new tokens).
+        positions: (T,) or (B, T) absolute positions; default: after the cached ones.
+        kv_cache: a KVCache (see minillm.layers.attention) to read and extend.
+        return_attention: compute attention by the reference path and return the weights.
+        """
+        if idx.dim() != 2 or idx.shape[1] == 0:
+            raise ValueError(f"idx.shape={tuple(idx.shape)} must be (B, T) with T >= 1")
+        t = idx.shape[1]
+        past = kv_cache.seq_len(0) if kv_cache is not None else 0
+        if positions is None:
+            positions = torch.arange(past, past + t, device=idx.device)
+        limit = self.config.max_seq_len
+        if self.config.positions == "learned" and past + t > limit:
+            raise ValueError(
+                f"sequence length {past + t} exceeds max_seq_len={limit}: learned positions "
+                f"only exist for lengths 1..{limit} (crop the input, as generate() does)"
+            )
+        x = self.tok_emb(idx)
+        if self.pos_emb is not None:
+            x = x + self.pos_emb(positions).to(x.dtype)
+        x = self.drop(x)
+        mask = padding_mask(attention_mask) if attention_mask is not None else None
+        attentions = [] if return_attention else None
+        for block in self.blocks:
+            x = block(x, positions, mask, kv_cache, return_attention)
+            if return_attention:
+                x, w = x
+                attentions.append(w)
+        logits = self.lm_head(self.norm_f(x))
+        loss = None
+        if targets is not None:
+            if targets.shape != idx.shape:
+                raise ValueError(
+                    f"targets.shape={tuple(targets.shape)} must equal idx.shape={tuple(idx.shape)}"
+                )
+            loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return TransformerOutput(logits, loss, attentions)
+
+    # ------------------------------------------------------------------ accounting
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Parameters (a tied matrix counts once). non_embedding=True leaves out the token
+        and position tables, the convention of the scaling-law papers."""
+        n = sum(p.numel() for p in self.parameters())
+        if non_embedding:
+            n -= sum(p.numel() for p in (self.tok_emb.parameters()))
+            n -= sum(p.numel() for p in self.pos_emb.parameters()) if self.pos_emb else 0
+        return n
+
+    def flops_per_token(self, seq_len: int | None = None) -> int:
+        """Training FLOPs per token, 6N + 12 L d T: see `minillm.config.flops_per_token`."""
+        return flops_per_token(self.config, seq_len)
+
+    # ------------------------------------------------------------------ sampling
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        top_p: float | None = None,
+        greedy: bool = False,
+        seed: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
+        """Append max_new_tokens sampled tokens to idx: (B, T) -> (B, T + max_new_tokens).
+
+        No KV cache yet (lesson 15): each step reruns the last max_seq_len tokens.
+        greedy takes the argmax; otherwise sample from softmax(logits / temperature), kept to
+        the top_k tokens and/or the smallest set whose probability reaches top_p. seed (or a
+        torch.Generator) makes sampling reproducible. Dropout is off while generating.
+        """
+        if max_new_tokens < 0:
+            raise ValueError(f"max_new_tokens={max_new_tokens} must be >= 0")
+        if not greedy and not temperature > 0:
+            raise ValueError(f"temperature={temperature} must be > 0 (or use greedy=True)")
+        if top_k is not None and not 1 <= top_k:
+            raise ValueError(f"top_k={top_k} must be >= 1 (or None)")
+        if top_p is not None and not 0 < top_p <= 1:
+            raise ValueError(f"top_p={top_p} must be in (0, 1] (or None)")
+        if generator is None and seed is not None:
+            generator = torch.Generator(device=idx.device).manual_seed(seed)
+        was_training = self.training
+        self.eval()
+        for _ in range(max_new_tokens):
+            logits = self(idx[:, -self.config.max_seq_len :]).logits[:, -1, :].float()
+            if greedy:
+                next_id = logits.argmax(dim=-1, keepdim=True)
+            else:
+                probs = torch.softmax(filter_logits(logits / temperature, top_k, top_p), -1)
+                next_id = torch.multinomial(probs, 1, generator=generator)
+            idx = torch.cat([idx, next_id], dim=1)
+        self.train(was_training)
+        return idx
+
+    # ------------------------------------------------------------------ weights on disk
+    def load_weights(self, state_dict: dict[str, Tensor]) -> None:
+        """Copy a state dict in, raising ValueError naming any missing, unexpected or
+        mis-shaped tensor (the tied lm_head.weight may be absent)."""
+        own = self.state_dict()
+        optional = {"lm_head.weight"} if self.config.tie_embeddings else set()
+        missing = sorted(set(own) - set(state_dict) - optional)
+        unexpected = sorted(set(state_dict) - set(own))
+        if missing or unexpected:
+            raise ValueError(f"state dict mismatch: missing {missing}, unexpected {unexpected}")
+        for name, tensor in state_dict.items():
+            if tuple(tensor.shape) != tuple(own[name].shape):
+                raise ValueError(
+                    f"tensor {name!r} has shape {tuple(tensor.shape)}, expected "
+                    f"{tuple(own[name].shape)} for this config"
+                )
+        self.load_state_dict(state_dict, strict=False)
+
+    def save(self, path: str | Path) -> None:
+        """Weights to a .safetensors file, the config as JSON in its metadata."""
+        tensors = {
+            k: v.detach().contiguous().cpu()
+            for k, v in self.state_dict().items()
+            if not (self.config.tie_embeddings and k == "lm_head.weight")  # stored once
+        }
+        save_file(tensors, str(path), metadata={"config": self.config.to_json()})
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> Transformer:
+        """Rebuild a model saved with `save`."""
+        with safe_open(str(path), framework="pt", device=str(device)) as f:
+            metadata = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        if "config" not in metadata:
+            raise ValueError(
+                f"{path} has no 'config' in its metadata: not saved by Transformer.save"
+            )
+        model = cls(ModelConfig.from_json(metadata["config"])).to(device)
+        model.load_weights(tensors)
+        return model
+
+
+def filter_logits(logits: Tensor, top_k: int | None = None, top_p: float | None = None) -> Tensor:
+    """logits: (B, V) -> the same with everything outside top-k / nucleus top-p set to -inf."""
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
+        logits = logits.masked_fill(logits < kth, float("-inf"))
+    if top_p is not None and top_p < 1.0:
+        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+        probs = torch.softmax(sorted_logits, dim=-1)
+        # drop a token once the tokens strictly more likely already reach top_p (the most
+        # likely token always stays)
+        drop_sorted = (probs.cumsum(-1) - probs) >= top_p
+        drop = drop_sorted.scatter(-1, order, drop_sorted)
+        logits = logits.masked_fill(drop, float("-inf"))
+    return logits

@@ -1,0 +1,219 @@
+"""The Transformer: shapes, loss, causality, padding, cache, init, sampling, save/load, errors."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from minillm.config import ModelConfig, count_params
+from minillm.layers import DynamicKVCache
+from minillm.model import Transformer, filter_logits
+
+FAMILIES = {
+    "gpt2": dict(positions="learned", norm="layernorm", activation="gelu", bias=True),
+    "llama": dict(
+        positions="rope",
+        norm="rmsnorm",
+        activation="swiglu",
+        bias=False,
+        tie_embeddings=False,
+        n_kv_heads=2,
+    ),  # fmt: skip
+    "alibi": dict(positions="alibi", norm="rmsnorm", activation="gelu", bias=False),
+    "sinusoidal": dict(positions="sinusoidal", norm="layernorm", activation="swiglu"),
+    "nopos": dict(positions="none", norm="layernorm", activation="gelu", bias=False),
+}
+
+
+def _model(family="gpt2", seed=0, **kw):
+    torch.manual_seed(seed)
+    base = dict(vocab_size=50, d_model=16, n_layers=2, n_heads=4, max_seq_len=12)
+    return Transformer(ModelConfig(**{**base, **FAMILIES[family], **kw})).eval()
+
+
+def _ids(b=2, t=8, seed=1, vocab=50):
+    return torch.randint(0, vocab, (b, t), generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_shapes_loss_and_param_count(family):
+    model, idx = _model(family), _ids()
+    out = model(idx, targets=idx)
+    assert out.logits.shape == (2, 8, 50) and out.logits.dtype == torch.float32
+    expected = F.cross_entropy(out.logits.flatten(0, 1), idx.flatten())
+    torch.testing.assert_close(out.loss, expected)
+    assert model.num_params() == count_params(model.config)
+    assert out.attentions is None
+
+
+def test_loss_ignores_minus_100_and_float64_works():
+    model, idx = _model("llama").double(), _ids()
+    targets = idx.clone()
+    targets[:, :3] = -100
+    out = model(idx, targets=targets)
+    assert out.logits.dtype == torch.float64
+    expected = F.cross_entropy(out.logits[:, 3:].flatten(0, 1), idx[:, 3:].flatten())
+    torch.testing.assert_close(out.loss, expected)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_causality(family):
+    model, idx = _model(family), _ids(t=10)
+    base = model(idx).logits
+    for t in range(9):
+        changed = idx.clone()
+        changed[:, t + 1] = (changed[:, t + 1] + 1) % 50
+        logits = model(changed).logits
+        torch.testing.assert_close(logits[:, : t + 1], base[:, : t + 1], atol=1e-6, rtol=0)
+        assert not torch.allclose(logits[:, t + 1], base[:, t + 1])  # the change is seen
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_left_padding_with_mask_and_positions(family):
+    model = _model(family, init_std=0.2)  # large weights: the pads would visibly leak in
+    short = _ids(b=1, t=5)
+    padded = torch.cat([torch.zeros(1, 3, dtype=torch.long), short], dim=1)
+    mask = torch.tensor([[0, 0, 0, 1, 1, 1, 1, 1]])
+    positions = torch.tensor([[0, 0, 0, 0, 1, 2, 3, 4]])
+    out = model(padded, attention_mask=mask, positions=positions).logits[:, 3:]
+    torch.testing.assert_close(out, model(short).logits, atol=1e-5, rtol=1e-5)
+    unmasked = model(padded, positions=positions).logits[:, 3:]
+    assert (unmasked - out).abs().max() > 1e-2  # the mask is what makes it equal
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama", "alibi"])
+def test_kv_cache_matches_full_forward(family):
+    model, idx = _model(family), _ids(t=9)
+    cache = DynamicKVCache()
+    steps = [model(idx[:, :5], kv_cache=cache).logits]
+    steps += [model(idx[:, i : i + 1], kv_cache=cache).logits for i in range(5, 9)]
+    torch.testing.assert_close(torch.cat(steps, 1), model(idx).logits, atol=1e-5, rtol=1e-5)
+
+
+def test_return_attention():
+    model, idx = _model("llama"), _ids(t=6)
+    out = model(idx, return_attention=True)
+    assert len(out.attentions) == 2 and out.attentions[0].shape == (2, 4, 6, 6)
+    torch.testing.assert_close(out.logits, model(idx).logits, atol=1e-5, rtol=1e-5)
+
+
+def test_init_scales_residual_projections():
+    torch.manual_seed(0)
+    cfg = ModelConfig(vocab_size=64, d_model=128, n_layers=8, n_heads=4, init_std=0.02)
+    model = Transformer(cfg)
+    block = model.blocks[0]
+    assert block.attn.q_proj.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    residual_std = 0.02 / math.sqrt(2 * 8)
+    assert block.attn.o_proj.weight.std().item() == pytest.approx(residual_std, rel=0.05)
+    assert block.mlp.down_proj.weight.std().item() == pytest.approx(residual_std, rel=0.05)
+    assert torch.all(block.attn.q_proj.bias == 0) and torch.all(block.attn_norm.weight == 1)
+    assert model.lm_head.weight is model.tok_emb.weight  # tied
+
+
+def test_num_params_non_embedding_and_flops():
+    model = _model("gpt2")
+    emb = 50 * 16 + 12 * 16
+    assert model.num_params(non_embedding=True) == model.num_params() - emb
+    assert model.flops_per_token(8) == 6 * (model.num_params() - 12 * 16) + 12 * 2 * 16 * 8
+
+
+# ------------------------------------------------------------------ sampling
+def test_generate_greedy_crops_and_is_deterministic():
+    model = _model("gpt2")  # max_seq_len=12: generating 15 tokens needs cropping
+    out = model.generate(_ids(t=4), 15, greedy=True)
+    assert out.shape == (2, 19)
+    assert torch.equal(out, model.generate(_ids(t=4), 15, greedy=True))
+    # greedy picks the argmax of the forward pass on the (cropped) context
+    last = model(out[:, -13:-1]).logits[:, -1].argmax(-1)
+    assert torch.equal(out[:, -1], last)
+
+
+def test_generate_sampling_seeded_and_top_k_1_is_greedy():
+    model, prompt = _model("llama"), _ids(t=3)
+    a = model.generate(prompt, 6, temperature=1.5, seed=7)
+    assert torch.equal(a, model.generate(prompt, 6, temperature=1.5, seed=7))
+    g = torch.Generator().manual_seed(7)
+    assert torch.equal(a, model.generate(prompt, 6, temperature=1.5, generator=g))
+    assert torch.equal(
+        model.generate(prompt, 6, top_k=1, seed=3), model.generate(prompt, 6, greedy=True)
+    )
+    assert model.generate(prompt, 0).shape == (2, 3)
+
+
+def test_filter_logits_top_k_and_top_p():
+    logits = torch.log(torch.tensor([[0.5, 0.2, 0.15, 0.1, 0.05]]))
+    kept = lambda out: torch.isfinite(out)[0].tolist()
+    assert kept(filter_logits(logits, top_k=2)) == [True, True, False, False, False]
+    # nucleus: the smallest prefix whose mass reaches p
+    assert kept(filter_logits(logits, top_p=0.5)) == [True, False, False, False, False]
+    assert kept(filter_logits(logits, top_p=0.6)) == [True, True, False, False, False]
+    assert kept(filter_logits(logits, top_p=0.86)) == [True, True, True, True, False]
+    shuffled = logits[:, [3, 0, 4, 2, 1]]
+    assert kept(filter_logits(shuffled, top_p=0.6)) == [False, True, False, False, True]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(max_new_tokens=-1), r"max_new_tokens=-1 must be >= 0"),
+        (dict(temperature=0.0), r"temperature=0.0 must be > 0"),
+        (dict(top_k=0), r"top_k=0 must be >= 1"),
+        (dict(top_p=1.5), r"top_p=1.5 must be in \(0, 1\]"),
+    ],
+)
+def test_generate_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _model().generate(_ids(), **{"max_new_tokens": 2, **kwargs})
+
+
+# ------------------------------------------------------------------ bad input
+def test_forward_bad_input():
+    model = _model("gpt2")
+    with pytest.raises(ValueError, match=r"sequence length 13 exceeds max_seq_len=12"):
+        model(_ids(t=13))
+    with pytest.raises(ValueError, match=r"contains 50, outside the valid range \[0, 49\]"):
+        model(torch.tensor([[1, 50]]))
+    with pytest.raises(ValueError, match=r"idx.shape=\(8,\) must be \(B, T\)"):
+        model(_ids()[0])
+    with pytest.raises(ValueError, match=r"targets.shape=\(2, 7\) must equal idx.shape=\(2, 8\)"):
+        model(_ids(), targets=_ids(t=7))
+    assert _model("llama")(_ids(t=13)).logits.shape == (2, 13, 50)  # RoPE has no table limit
+
+
+# ------------------------------------------------------------------ save / load
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_save_load_round_trip(family, tmp_path):
+    model = _model(family)
+    path = tmp_path / "model.safetensors"
+    model.save(path)
+    again = Transformer.load(path).eval()
+    assert again.config == model.config
+    torch.testing.assert_close(again(_ids()).logits, model(_ids()).logits, atol=0, rtol=0)
+    assert (again.lm_head.weight is again.tok_emb.weight) == model.config.tie_embeddings
+
+
+def test_load_weights_errors(tmp_path):
+    model = _model("llama")
+    sd = model.state_dict()
+    missing = {k: v for k, v in sd.items() if k != "blocks.1.mlp.up_proj.weight"}
+    with pytest.raises(ValueError, match=r"missing \['blocks.1.mlp.up_proj.weight'\]"):
+        model.load_weights(missing)
+    with pytest.raises(ValueError, match=r"unexpected \['extra'\]"):
+        model.load_weights({**sd, "extra": torch.zeros(1)})
+    bad = {**sd, "norm_f.weight": torch.ones(15)}
+    with pytest.raises(ValueError, match=r"'norm_f.weight' has shape \(15,\), expected \(16,\)"):
+        model.load_weights(bad)
+    from safetensors.torch import save_file
+
+    save_file({"x": torch.zeros(1)}, str(tmp_path / "raw.safetensors"))
+    with pytest.raises(ValueError, match="no 'config' in its metadata"):
+        Transformer.load(tmp_path / "raw.safetensors")
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_every_parameter_gets_a_gradient(family):
+    model = _model(family).train()
+    model(_ids(), targets=_ids(seed=2)).loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
