@@ -170,6 +170,8 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
     except ImportError:
         return "not run", "grading needs nbclient and ipykernel: pip install 'minillm[course]'"
+    for i, cell in enumerate(nb["cells"]):
+        cell.setdefault("id", f"cell-{i}")  # nbformat >= 4.5 wants ids; older notebooks lack them
     node = nbformat.reads(json.dumps(nb), as_version=4)  # joins source lists into strings
     client = NotebookClient(
         node,
