@@ -1,0 +1,126 @@
+"""Hugging Face parity: logits within 1e-5 (fp32) both ways, greedy generation token for token."""
+
+import pytest
+import torch
+
+transformers = pytest.importorskip("transformers")
+
+from minillm.config import ModelConfig  # noqa: E402
+from minillm.interop import (  # noqa: E402
+    config_from_hf,
+    config_to_hf,
+    from_hf,
+    state_dict_from_hf,
+    to_hf,
+)
+from minillm.model import Transformer  # noqa: E402
+
+NO_SPECIAL = dict(bos_token_id=None, eos_token_id=None, pad_token_id=None)
+
+
+def _gpt2(**kw):
+    cfg = transformers.GPT2Config(
+        vocab_size=96, n_embd=32, n_layer=2, n_head=4, n_positions=32,
+        attn_implementation="eager", **NO_SPECIAL, **kw,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    return transformers.GPT2LMHeadModel(cfg).eval()
+
+
+def _llama(**kw):
+    args = dict(vocab_size=96, hidden_size=32, intermediate_size=56, num_hidden_layers=2,
+                num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=32,
+                attn_implementation="eager", **NO_SPECIAL)  # fmt: skip
+    cfg = transformers.LlamaConfig(**{**args, **kw})
+    torch.manual_seed(0)
+    model = transformers.LlamaForCausalLM(cfg).eval()
+    with torch.no_grad():  # HF inits norms to ones: randomise them so the test can see them
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.uniform_(0.5, 1.5)
+    return model
+
+
+HF_MODELS = {
+    "gpt2": _gpt2,
+    "gpt2-untied": lambda: _gpt2(tie_word_embeddings=False),
+    "llama": _llama,
+    "llama-tied-mqa": lambda: _llama(tie_word_embeddings=True, num_key_value_heads=1),
+    "llama-theta-linear": lambda: _llama(
+        rope_parameters={"rope_type": "linear", "rope_theta": 500.0, "factor": 2.0}
+    ),
+}
+IDS = torch.randint(0, 96, (2, 11), generator=torch.Generator().manual_seed(1))
+
+
+@pytest.mark.parametrize("name", sorted(HF_MODELS))
+def test_from_hf_logits_match(name):
+    hf = HF_MODELS[name]()
+    ours = from_hf(hf).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(ours(IDS).logits, hf(IDS).logits, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(HF_MODELS))
+def test_to_hf_logits_match(name):
+    ours = from_hf(HF_MODELS[name]())
+    torch.manual_seed(3)
+    ours.reset_parameters()  # fresh weights, so nothing is inherited from the HF model
+    hf = to_hf(ours)
+    assert hf.config._attn_implementation == "eager"
+    with torch.no_grad():
+        torch.testing.assert_close(hf(IDS).logits, ours.eval()(IDS).logits, atol=1e-5, rtol=1e-5)
+    assert from_hf(hf).config == ours.config
+
+
+@pytest.mark.parametrize("preset", ["gpt2-tiny", "llama-tiny"])
+def test_presets_round_trip_through_hf_sdpa(preset):
+    torch.manual_seed(0)
+    ours = Transformer(ModelConfig.preset(preset)).eval()
+    hf = to_hf(ours, attn_implementation="sdpa")
+    ids = IDS % ours.config.vocab_size
+    with torch.no_grad():
+        torch.testing.assert_close(hf(ids).logits, ours(ids).logits, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_greedy_generation_matches_hf(name):
+    hf = HF_MODELS[name]()
+    ours = from_hf(hf)
+    prompt = IDS[:, :4]
+    theirs = hf.generate(
+        prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=12, do_sample=False
+    )
+    assert torch.equal(ours.generate(prompt, 12, greedy=True), theirs)
+
+
+# ------------------------------------------------------------------ bad input
+def test_missing_and_misshaped_hf_tensors():
+    hf = _llama()
+    config = config_from_hf(hf.config)
+    sd = hf.state_dict()
+    del sd["model.layers.1.mlp.gate_proj.weight"]
+    with pytest.raises(
+        ValueError,
+        match=r"missing tensor 'model.layers.1.mlp.gate_proj.weight' \(expected shape \(56, 32\)\)",
+    ):
+        state_dict_from_hf(sd, config)
+    sd = dict(_gpt2().state_dict())
+    sd["transformer.h.0.attn.c_attn.weight"] = torch.zeros(96, 32)  # not transposed
+    with pytest.raises(
+        ValueError,
+        match=r"'transformer.h.0.attn.c_attn.weight' has shape \(96, 32\), expected \(32, 96\)",
+    ):
+        state_dict_from_hf(sd, config_from_hf(_gpt2().config))
+
+
+def test_unsupported_configs_are_named():
+    with pytest.raises(ValueError, match=r"activation_function='relu' unsupported; valid"):
+        config_from_hf(transformers.GPT2Config(activation_function="relu", **NO_SPECIAL))
+    with pytest.raises(ValueError, match=r"scale_attn_by_inverse_layer_idx=True unsupported"):
+        config_from_hf(transformers.GPT2Config(scale_attn_by_inverse_layer_idx=True, **NO_SPECIAL))
+    with pytest.raises(ValueError, match=r"model_type='bert' unsupported; valid: 'gpt2', 'llama'"):
+        config_from_hf(transformers.BertConfig())
+    alibi = ModelConfig.preset("llama-tiny", positions="alibi")
+    with pytest.raises(ValueError, match=r"matches neither HF family"):
+        config_to_hf(alibi)
