@@ -53,14 +53,15 @@ runs = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(s=unicode_text)
 def test_round_trip_arbitrary_unicode(tok, s):
-    assert tok.decode(tok.encode(s)) == s
+    # disallowed_special=(): hypothesis may spell "<|endoftext|>", which is then plain text
+    assert tok.decode(tok.encode(s, disallowed_special=())) == s
 
 
 @settings(max_examples=30, deadline=None)
 @given(s=runs, t=unicode_text)
 def test_round_trip_long_runs(tok, s, t):
     text = t + s + t
-    assert tok.decode(tok.encode(text)) == text
+    assert tok.decode(tok.encode(text, disallowed_special=())) == text
 
 
 @pytest.mark.parametrize(

