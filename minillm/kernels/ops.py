@@ -148,7 +148,8 @@ def softmax(x: Tensor, *, backend: str | None = None) -> Tensor:
     if _utils.resolve_backend(backend, x) == "triton":
         _triton_dtypes("softmax", x=x)
         return _utils.load_kernel("softmax").softmax_triton(x)
-    return torch.softmax(x.to(_at_least_fp32(x)), dim=-1).to(x.dtype)
+    # torch accumulates half-precision softmax in fp32 internally and saves y in x.dtype.
+    return torch.softmax(x, dim=-1)
 
 
 # --------------------------------------------------------------------------------------------
