@@ -22,61 +22,57 @@ GPT2_TANH_GELUS = ("gelu_new", "gelu_pytorch_tanh")
 
 
 # -------------------------------------------------------------------- configs
+def _require(hf_config: Any, field: str, valid: tuple) -> None:
+    value = getattr(hf_config, field, valid[0])
+    if value not in valid:
+        name = type(hf_config).__name__
+        raise ValueError(f"{name}.{field}={value!r} unsupported; valid: {valid}")
+
+
 def config_from_hf(hf_config: Any) -> ModelConfig:
     """A ModelConfig for a HF GPT2Config or LlamaConfig; ValueError for what we cannot mirror."""
     kind = getattr(hf_config, "model_type", None)
     if kind == "gpt2":
-        for field, want in (("scale_attn_weights", True), ("scale_attn_by_inverse_layer_idx",
-                            False), ("add_cross_attention", False)):  # fmt: skip
-            if getattr(hf_config, field, want) != want:
-                raise ValueError(
-                    f"GPT2Config.{field}={getattr(hf_config, field)!r} unsupported; needs {want}"
-                )
-        if hf_config.activation_function not in GPT2_TANH_GELUS:
-            raise ValueError(
-                f"GPT2Config.activation_function={hf_config.activation_function!r} unsupported; "
-                f"valid: {GPT2_TANH_GELUS}"
-            )
-        return ModelConfig(
-            vocab_size=hf_config.vocab_size, d_model=hf_config.n_embd, n_layers=hf_config.n_layer,
-            n_heads=hf_config.n_head, d_ff=hf_config.n_inner or 4 * hf_config.n_embd,
-            max_seq_len=hf_config.n_positions, norm="layernorm",
-            norm_eps=hf_config.layer_norm_epsilon, activation="gelu", positions="learned",
-            tie_embeddings=hf_config.tie_word_embeddings, bias=True,
-            dropout=hf_config.resid_pdrop, init_std=hf_config.initializer_range, name="hf-gpt2",
-        )  # fmt: skip
+        return _config_from_gpt2(hf_config)
     if kind == "llama":
-        if hf_config.hidden_act != "silu":
-            raise ValueError(
-                f"LlamaConfig.hidden_act={hf_config.hidden_act!r} unsupported; valid: 'silu'"
-            )
-        if hf_config.attention_bias or hf_config.mlp_bias:
-            raise ValueError("LlamaConfig.attention_bias / mlp_bias=True unsupported; valid: False")
-        if hf_config.head_dim != hf_config.hidden_size // hf_config.num_attention_heads:
-            raise ValueError(
-                f"LlamaConfig.head_dim={hf_config.head_dim} unsupported; valid: hidden_size // "
-                f"num_attention_heads = {hf_config.hidden_size // hf_config.num_attention_heads}"
-            )
-        rope = dict(hf_config.rope_parameters)
-        scaling = None
-        if rope.get("rope_type", "default") == "linear":
-            scaling = {"type": "linear", "factor": float(rope["factor"])}
-        elif rope.get("rope_type", "default") != "default":
-            raise ValueError(
-                f"rope_type={rope['rope_type']!r} unsupported; valid: 'default', 'linear'"
-            )
-        return ModelConfig(
-            vocab_size=hf_config.vocab_size, d_model=hf_config.hidden_size,
-            n_layers=hf_config.num_hidden_layers, n_heads=hf_config.num_attention_heads,
-            n_kv_heads=hf_config.num_key_value_heads, d_ff=hf_config.intermediate_size,
-            max_seq_len=hf_config.max_position_embeddings, norm="rmsnorm",
-            norm_eps=hf_config.rms_norm_eps, activation="swiglu", positions="rope",
-            rope_theta=float(rope["rope_theta"]), rope_scaling=scaling,
-            tie_embeddings=hf_config.tie_word_embeddings, bias=False,
-            dropout=float(hf_config.attention_dropout), init_std=hf_config.initializer_range,
-            name="hf-llama",
-        )  # fmt: skip
+        return _config_from_llama(hf_config)
     raise ValueError(f"model_type={kind!r} unsupported; valid: 'gpt2', 'llama'")
+
+
+def _config_from_gpt2(hf: Any) -> ModelConfig:
+    _require(hf, "activation_function", GPT2_TANH_GELUS)
+    _require(hf, "scale_attn_weights", (True,))
+    _require(hf, "scale_attn_by_inverse_layer_idx", (False,))
+    _require(hf, "add_cross_attention", (False,))
+    return ModelConfig(
+        vocab_size=hf.vocab_size, d_model=hf.n_embd, n_layers=hf.n_layer, n_heads=hf.n_head,
+        d_ff=hf.n_inner or 4 * hf.n_embd, max_seq_len=hf.n_positions, norm="layernorm",
+        norm_eps=hf.layer_norm_epsilon, activation="gelu", positions="learned",
+        tie_embeddings=hf.tie_word_embeddings, bias=True, dropout=hf.resid_pdrop,
+        init_std=hf.initializer_range, name="hf-gpt2",
+    )  # fmt: skip
+
+
+def _config_from_llama(hf: Any) -> ModelConfig:
+    _require(hf, "hidden_act", ("silu",))
+    _require(hf, "attention_bias", (False,))
+    _require(hf, "mlp_bias", (False,))
+    _require(hf, "head_dim", (hf.hidden_size // hf.num_attention_heads,))
+    rope = dict(hf.rope_parameters)
+    if rope.get("rope_type", "default") not in ("default", "linear"):
+        raise ValueError(f"rope_type={rope['rope_type']!r} unsupported; valid: 'default', 'linear'")
+    scaling = None
+    if rope.get("rope_type") == "linear":  # position interpolation: our rope_scaling hook
+        scaling = {"type": "linear", "factor": float(rope["factor"])}
+    return ModelConfig(
+        vocab_size=hf.vocab_size, d_model=hf.hidden_size, n_layers=hf.num_hidden_layers,
+        n_heads=hf.num_attention_heads, n_kv_heads=hf.num_key_value_heads,
+        d_ff=hf.intermediate_size, max_seq_len=hf.max_position_embeddings, norm="rmsnorm",
+        norm_eps=hf.rms_norm_eps, activation="swiglu", positions="rope",
+        rope_theta=float(rope["rope_theta"]), rope_scaling=scaling,
+        tie_embeddings=hf.tie_word_embeddings, bias=False, dropout=float(hf.attention_dropout),
+        init_std=hf.initializer_range, name="hf-llama",
+    )  # fmt: skip
 
 
 def hf_family(config: ModelConfig) -> str:

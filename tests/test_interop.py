@@ -115,12 +115,32 @@ def test_missing_and_misshaped_hf_tensors():
 
 
 def test_unsupported_configs_are_named():
-    with pytest.raises(ValueError, match=r"activation_function='relu' unsupported; valid"):
+    with pytest.raises(
+        ValueError, match=r"GPT2Config.activation_function=.relu. unsupported; valid: \(.gelu_new."
+    ):
         config_from_hf(transformers.GPT2Config(activation_function="relu", **NO_SPECIAL))
     with pytest.raises(ValueError, match=r"scale_attn_by_inverse_layer_idx=True unsupported"):
         config_from_hf(transformers.GPT2Config(scale_attn_by_inverse_layer_idx=True, **NO_SPECIAL))
     with pytest.raises(ValueError, match=r"model_type='bert' unsupported; valid: 'gpt2', 'llama'"):
         config_from_hf(transformers.BertConfig())
+    with pytest.raises(
+        ValueError, match=r"LlamaConfig.hidden_act='gelu' unsupported; valid: \('silu',\)"
+    ):
+        config_from_hf(transformers.LlamaConfig(hidden_act="gelu", **NO_SPECIAL))
     alibi = ModelConfig.preset("llama-tiny", positions="alibi")
     with pytest.raises(ValueError, match=r"matches neither HF family"):
         config_to_hf(alibi)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "llama"])
+def test_padding_mask_matches_hf(name):
+    hf = HF_MODELS[name]()
+    ours = from_hf(hf).eval()
+    mask = torch.ones_like(IDS)
+    mask[0, :4] = 0  # left padding on the first sequence
+    with torch.no_grad():
+        theirs = hf(IDS, attention_mask=mask).logits
+        mine = ours(IDS, attention_mask=mask).logits
+    real = mask.bool()  # padded queries see nothing; HF and we fill those rows differently
+    torch.testing.assert_close(mine[real], theirs[real], atol=1e-5, rtol=1e-5)
+    assert (mine[0, 4:] - ours(IDS).logits[0, 4:]).abs().max() > 1e-3  # the mask mattered
