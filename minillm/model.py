@@ -41,6 +41,16 @@ class TransformerOutput:
 
 
 class Transformer(nn.Module):
+    """Decoder-only language model built from a ModelConfig.
+
+        >>> model = Transformer(ModelConfig.preset("llama-tiny"))
+        >>> out = model(idx, targets=targets)   # idx, targets: (B, T) int64
+        >>> out.logits.shape, out.loss           # (B, T, vocab_size), 0-d tensor
+
+    Submodules: tok_emb, pos_emb (learned/sinusoidal or None), blocks[i] (attn_norm, attn,
+    mlp_norm, mlp), norm_f, lm_head (the same Parameter as tok_emb.weight when tied).
+    """
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

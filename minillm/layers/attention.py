@@ -33,9 +33,9 @@ def causal_mask(t: int, s: int | None = None, device: torch.device | None = None
     last T positions, so the mask is aligned bottom-right and they see the whole cache.
     """
     s = t if s is None else s
-    return torch.arange(s, device=device)[None, :] <= torch.arange(t, device=device)[:, None] + (
-        s - t
-    )
+    i = torch.arange(t, device=device)[:, None]  # query index
+    j = torch.arange(s, device=device)[None, :]  # key index
+    return j <= i + (s - t)
 
 
 def padding_mask(attention_mask: Tensor) -> Tensor:
@@ -165,19 +165,16 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, config: ModelConfig, layer_idx: int = 0) -> None:
         super().__init__()
         c, d = config.d_model, config.head_dim
-        self.layer_idx, self.n_heads, self.n_kv_heads, self.head_dim = (
-            layer_idx, config.n_heads, config.n_kv_heads, d,
-        )  # fmt: skip
+        self.layer_idx = layer_idx  # which slot of the KV cache is ours
+        self.n_heads, self.n_kv_heads, self.head_dim = config.n_heads, config.n_kv_heads, d
         self.dropout = config.dropout
         self.q_proj = nn.Linear(c, config.n_heads * d, bias=config.bias)
         self.k_proj = nn.Linear(c, config.n_kv_heads * d, bias=config.bias)
         self.v_proj = nn.Linear(c, config.n_kv_heads * d, bias=config.bias)
         self.o_proj = nn.Linear(config.n_heads * d, c, bias=config.bias)
-        self.rope = (
-            RotaryEmbedding(d, config.rope_theta, config.rope_scaling)
-            if config.positions == "rope"
-            else None
-        )
+        self.rope = None
+        if config.positions == "rope":
+            self.rope = RotaryEmbedding(d, config.rope_theta, config.rope_scaling)
         if config.positions == "alibi":
             self.register_buffer("alibi_slopes", alibi_slopes(config.n_heads), persistent=False)
         else:
