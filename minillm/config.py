@@ -211,3 +211,20 @@ def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
     if config.positions == "learned":
         n -= config.max_seq_len * config.d_model
     return 6 * n + 12 * config.n_layers * config.d_model * t
+
+
+def kv_cache_bytes(
+    config: ModelConfig, seq_len: int, batch_size: int = 1, bytes_per_value: int = 2
+) -> int:
+    """Memory of a full KV cache: 2 (K and V) * n_layers * n_kv_heads * head_dim * tokens.
+
+    bytes_per_value: 2 for fp16/bf16, 4 for fp32, 1 for int8. Llama-2-7B at 4096 tokens in
+    fp16 needs 2 GiB per sequence; grouped-query attention divides it by n_heads / n_kv_heads.
+    """
+    if seq_len < 0 or batch_size < 0 or bytes_per_value <= 0:
+        raise ValueError(
+            f"seq_len={seq_len}, batch_size={batch_size} must be >= 0 and "
+            f"bytes_per_value={bytes_per_value} > 0"
+        )
+    per_token = 2 * config.n_layers * config.n_kv_heads * config.head_dim * bytes_per_value
+    return per_token * seq_len * batch_size

@@ -2,7 +2,7 @@
 
 import pytest
 
-from minillm.config import PRESETS, ModelConfig, count_params, flops_per_token
+from minillm.config import PRESETS, ModelConfig, count_params, flops_per_token, kv_cache_bytes
 
 
 def test_defaults_are_derived():
@@ -104,3 +104,13 @@ def test_unknown_preset_and_fields():
         ModelConfig.preset("gpt5")
     with pytest.raises(ValueError, match=r"unknown ModelConfig fields \['n_embd'\]"):
         ModelConfig.from_dict({"n_embd": 64})
+
+
+def test_kv_cache_bytes_llama2_7b():
+    cfg = ModelConfig.preset("llama2-7b")
+    assert kv_cache_bytes(cfg, seq_len=4096) == 2 * 2**30  # 2 GiB per sequence in fp16
+    gqa = cfg.replace(n_kv_heads=8)
+    # 4x fewer kv heads, half the bytes per value, 4 sequences: 2 GiB / 4 / 2 * 4 = 1 GiB
+    assert kv_cache_bytes(gqa, 4096, batch_size=4, bytes_per_value=1) == 2**30
+    with pytest.raises(ValueError, match="seq_len=-1"):
+        kv_cache_bytes(cfg, -1)
