@@ -101,9 +101,8 @@ class _Writer:
         self.used_names.append(name)
         return Character(name, kind, pro)
 
-    def item(self, rule: str | None = None) -> Item:
-        """A thing of a material; with ``rule``, draw until the material can show that rule
-        either way (both outcomes happen in the corpus, so the model must read the material)."""
+    def item(self) -> Item:
+        """A thing, one of the materials it can be made of, and a colour or look."""
         thing = self.pick(W.THINGS)
         material = W.MATERIAL_BY_NAME[self.pick(thing.materials)]
         colour = self.pick(W.COLOURS) if self.rng.random() < 0.8 else self.pick(W.LOOKS)
@@ -119,25 +118,130 @@ class _Writer:
             f"There once lived {a(kind)} called {c.name}. {cap(c.pro.subj)} was very {trait}.",
             f"In a quiet village, there lived {a(trait)} {kind}. {cap(c.pro.poss)} name was {c.name}.",
             f"{c.intro} was {trait}, and everyone in the village knew it.",
-            f"Once there was {a(kind)} named {c.name}, and {c.pro.subj} was more {trait} than anyone in town.",
+            f"Once there was {a(kind)} named {c.name}, and everyone said {c.pro.subj} was very {trait}.",
         )
-        return self.pick(forms)
+        first = self.pick(forms)
+        deed = W.TRAIT_DEEDS.get(trait)
+        if deed is None or self.rng.random() < 0.4:
+            return first
+        deed = deed.format(subj=c.pro.subj, obj=c.pro.obj, poss=c.pro.poss)
+        return (
+            f"{first} {cap(deed)}."
+            if self.rng.random() < 0.5
+            else f"{first} {cap(c.pro.subj)} was so {trait} that {deed}."
+        )
+
+    def toys(self, c: Character, item: Item) -> str:
+        """'He had many toys: drums, kites and robots, but his favorite was ...' (sometimes)."""
+        if self.rng.random() < 0.5:
+            return ""
+        others = [t for t in self.rng.sample(W.THINGS, 4) if t.noun != item.noun][:3]
+        return (
+            f"{cap(c.pro.subj)} had lots of things: {others[0].plural}, {others[1].plural} and "
+            f"{others[2].plural}. But {c.pro.poss} favorite was {a(item.full)}."
+        )
+
+    def sound(self, species: str) -> str:
+        """'The cow mooed.' for animals that have a sound, else ''."""
+        verb = W.SOUNDS.get(species)
+        return (
+            f"The {species} {verb} {self.pick(('happily', 'loudly', 'softly', 'twice'))}."
+            if verb
+            else ""
+        )
+
+    def looks(self, c: Character) -> str:
+        """'She had long ears and a pink nose.' (half the time: not every story describes)."""
+        if self.rng.random() < 0.5:
+            return ""
+        if c.kind in ("girl", "boy"):  # one hair and one face feature: never two hair styles
+            return f"{cap(c.pro.subj)} had {self.pick(W.HAIR)} and {self.pick(W.FACES)}."
+        if c.kind in W.FURRY:
+            pool = W.FUR_LOOKS + W.ANIMAL_LOOKS
+        elif c.kind in W.BIRDS:
+            pool = W.BIRD_LOOKS + W.ANIMAL_LOOKS
+        else:
+            pool = W.ANIMAL_LOOKS
+        first, second = self.rng.sample(pool, 2)
+        return f"{cap(c.pro.subj)} had {first} and {second}."
+
+    def when(self, weather: str | None = None) -> str:
+        """An opening time phrase; with ``weather``, one that agrees with it."""
+        rng = self.rng
+        if weather is None:
+            r = rng.random()
+            if r < 0.5:
+                return self.pick(W.TIMES)
+            return f"On {self.pick(W.DAYS)}" if r < 0.75 else f"One day in {self.pick(W.MONTHS)}"
+        day = self.pick(W.DAYS)
+        return self.pick(_WHEN[weather]).format(day=day)
+
+    def dress(self, c: Character, weather: str) -> str:
+        """The clothes rule: cold -> warm things, rain -> waterproof things, heat -> light things."""
+        first, second = self.rng.sample(W.CLOTHES[weather], 2)
+        why = {"cold": "to stay warm", "rainy": "to stay dry", "hot": "to stay cool"}[weather]
+        return self.pick(
+            (
+                f"It was {weather} outside, so {c.name} put on {c.pro.poss} {first} and {c.pro.poss} {second}.",
+                f"Because it was {weather}, {c.name} wore {c.pro.poss} {first} and {c.pro.poss} {second} {why}.",
+            )
+        )
+
+    def scene(self, place: Place) -> str:
+        """A sentence about what one can see at a place."""
+        s1, s2 = self.rng.sample(place.sights, 2)
+        adj1, adj2 = self.rng.sample(W.SCENE_ADJECTIVES, 2)
+        return self.pick(
+            (
+                f"There were {adj1} {s1} and {adj2} {s2} everywhere.",
+                f"At the {place.noun} they saw {adj1} {s1} and {s2}.",
+                f"The {place.noun} was full of {s1} and {s2}.",
+            )
+        )
 
     def say(self, who: Character, line: str, verb: str = "") -> str:
         """Dialogue with the speaker before or after the words, for varied sentence shapes.
-        The speech verb fits the punctuation unless given: a question is asked, not said."""
+        The speech verb (and adverb) fits the punctuation unless the plot gives the verb: a
+        question is asked, not said."""
         line = cap(line)
         end, body = (line[-1], line[:-1]) if line[-1] in ".!?" else (".", line)
+        forced = bool(verb)
         verb = verb or self.pick(_SPEECH[end])
         comma = "," if end == "." else end
         r = self.rng.random()
         if r < 0.45:
             return f'"{body}{comma}" {verb} {who.name}.'
-        if r < 0.8:
+        if r < 0.8 or forced:
             return f'{who.name} {verb}, "{body}{end}"'
-        return f'"{body}{comma}" {who.name} {verb} {self.pick(W.ADVERBS)}.'
+        return f'"{body}{comma}" {who.name} {verb} {self.pick(_MANNER[end])}.'
 
 
+_WHEN = {
+    "cold": (
+        "One cold winter morning",
+        "On a frosty {day}",
+        "One snowy {day}",
+        "On a chilly {day} in winter",
+    ),
+    "rainy": (
+        "One rainy afternoon",
+        "On a wet {day} in spring",
+        "One gray and rainy {day}",
+        "On a stormy autumn {day}",
+    ),
+    "hot": (
+        "On a warm summer day",
+        "One sunny {day} morning",
+        "On a hot {day} in summer",
+        "One bright summer {day}",
+    ),
+}
+
+_MANNER = {
+    ".": ("softly", "calmly", "kindly", "quietly", "gently", "warmly", "politely", "slowly"),
+    "!": ("loudly", "excitedly", "happily", "eagerly", "brightly", "cheerfully"),
+    "?": ("softly", "shyly", "politely", "curiously", "quietly"),
+}
 _SPEECH = {
     ".": ("said", "replied", "whispered", "answered", "murmured", "said", "explained"),
     "!": ("shouted", "cried", "called", "exclaimed", "yelled", "squeaked", "laughed"),
@@ -158,7 +262,9 @@ def _lost_found(w: _Writer) -> Story:
     h, f = hero.pro, friend.pro
     p1 = [
         w.intro(hero, trait),
-        w.pick(
+        w.looks(hero),
+        w.toys(hero, item)
+        or w.pick(
             (
                 f"{cap(h.subj)} had {a(item.full)}, and {h.subj} loved it more than anything.",
                 f"{cap(h.poss)} favorite thing was {a(item.full)}.",
@@ -167,8 +273,8 @@ def _lost_found(w: _Writer) -> Story:
         ),
     ]
     p2 = [
-        f"{w.pick(W.TIMES)}, {hero.name} {w.pick(W.MOVES)} to the {place.noun} with {h.poss} friend {friend.intro}.",
-        f"There were {w.pick(place.sights)} and {w.pick(place.sights)} everywhere.",
+        f"{w.when()}, {hero.name} {w.pick(W.MOVES)} to the {place.noun} with {h.poss} friend {friend.intro}.",
+        w.scene(place),
         f"They {act[1]} until the sun went down.",
         f"{hero.name} put the {item.noun} down {spot} and forgot all about it.",
     ]
@@ -286,7 +392,7 @@ def _accident(w: _Writer) -> Story:
     p1 = [
         w.intro(hero, trait),
         f"One day {hero.name} got {a(item.full)} from {h.poss} {w.pick(('grandma', 'grandpa', 'aunt', 'uncle', 'mom', 'dad', 'teacher'))}.",
-        w.say(hero, f"I will show my {item.noun} to {friend.name} at the {place.noun}!", "said"),
+        w.say(hero, f"I will show my {item.noun} to {friend.name} at the {place.noun}!"),
     ]
     if event == "drop":
         trigger = f"On the way, {hero.name} tripped over {a(w.pick(('root', 'rock', 'stick', 'bump', 'shoe')))}, and the {item.noun} fell to the ground."
@@ -343,12 +449,24 @@ def _accident(w: _Writer) -> Story:
     return Story("accident", _join(p1, p2, p3), qs)
 
 
+def _get_food(w: _Writer, food: tuple[str, str], n: int) -> str:
+    """'picked seven plums at the orchard': produce is picked, baked goods baked or bought."""
+    what = count(n, *food)
+    if food in W.PRODUCE:
+        verb = "collected" if food[0] == "egg" else "picked"
+        return f"{verb} {what} at the {w.pick(('orchard', 'garden', 'farm', 'valley'))}"
+    if food in W.BAKED:
+        return w.pick(
+            (f"baked {what}", f"bought {what} at the bakery", f"made {what} with grandma")
+        )
+    return w.pick((f"won {what} at the fair", f"bought {what} at the market"))
+
+
 def _sharing(w: _Writer) -> Story:
     rng = w.rng
     hero, f1, f2 = w.character(), w.character(), w.character()
     trait = w.pick(W.TRAITS)
     food, foods = w.pick(W.FOODS)
-    place: Place = w.pick(W.PLACES)
     n = rng.randint(4, 12)
     k1 = rng.randint(1, n // 2)
     k2 = rng.randint(1, n - k1 - 1) if n - k1 > 1 else 0
@@ -356,8 +474,8 @@ def _sharing(w: _Writer) -> Story:
     h = hero.pro
     p1 = [
         w.intro(hero, trait),
-        f"{w.pick(W.TIMES)}, {hero.name} picked {count(n, food, foods)} at the {place.noun} and put them in a basket.",
-        w.say(hero, f"I have {count(n, food, foods)}!", "said"),
+        f"{w.when()}, {hero.name} {_get_food(w, (food, foods), n)} and put them in a basket.",
+        w.say(hero, f"I have {count(n, food, foods)}!"),
     ]
     p2 = [
         f"On the way home, {h.subj} met {f1.intro}, who looked {w.pick(('hungry', 'sad', 'tired', 'lonely'))}.",
@@ -392,31 +510,37 @@ def _sharing(w: _Writer) -> Story:
     return Story("sharing", _join(p1, p2, p3), tuple(qs))
 
 
+# Places where a character can live.
+_HOMES = (
+    "village farm forest woods meadow valley island castle palace treehouse lighthouse cave pond "
+    "river hill mountain jungle desert beach swamp marsh glade orchard barn garden harbor"
+).split()
+
+
 def _gift(w: _Writer) -> Story:
     rng = w.rng
     hero, f1, f2 = w.character(), w.character(), w.character()
     trait = w.pick(W.TRAITS)
     item = w.item()
-    p1_place, p2_place = rng.sample(W.PLACES, 2)
+    p1_place = w.pick(W.PLACES)
+    p2_place = w.pick([p for p in W.PLACES if p.noun in _HOMES and p is not p1_place])
     h = hero.pro
     passes = rng.random() < 0.6  # does the first friend pass the gift on?
     end_holder = f2 if passes else f1
     p1 = [
         w.intro(hero, trait),
-        f"{w.pick(W.TIMES)}, {hero.name} made {a(item.full)} as a present for {h.poss} friend {f1.intro}.",
-        f"First {h.subj} {w.pick(W.MOVES)} to the {p1_place.noun}, then {h.subj} went on to the {p2_place.noun}, where {f1.name} lived.",
-        w.say(hero, f"This {item.noun} is for you!", "said"),
+        f"{w.when()}, {hero.name} made {a(item.full)} as a present for {h.poss} friend {f1.intro}.",
+        f"First {h.subj} {w.pick(W.MOVES)} to the {p1_place.noun}, then {h.subj} took the {w.pick(W.VEHICLES)} to the {p2_place.noun}, where {f1.name} lived.",
+        w.say(hero, f"This {item.noun} is for you!"),
         w.say(
-            f1,
-            w.pick(("Thank you! It is beautiful.", "Wow! I love it!", "Is it really for me?")),
-            "said",
+            f1, w.pick(("Thank you! It is beautiful.", "Wow! I love it!", "Is it really for me?"))
         ),
     ]
     if passes:
         p2 = [
             f"The next week, {f2.intro} was sick in bed.",
             f"{f1.name} wanted to cheer {f2.pro.obj} up, so {f1.pro.subj} gave the {item.noun} to {f2.name}.",
-            w.say(f2, f"A {item.noun}! This is the best present ever.", "said"),
+            w.say(f2, f"A {item.noun}! This is the best present ever."),
             f"When {hero.name} heard, {h.subj} was not cross at all. {cap(h.subj)} was {w.pick(W.FEELINGS)} that the {item.noun} made two friends smile.",
         ]
     else:
@@ -426,7 +550,6 @@ def _gift(w: _Writer) -> Story:
             w.say(
                 f1,
                 f"No, {f2.name}. {hero.name} made it for me, so I will keep it. But we can make one for you!",
-                "said",
             ),
             f"And so they did, and everyone was {w.pick(W.FEELINGS)}.",
         ]
@@ -468,13 +591,14 @@ def _helper(w: _Writer) -> Story:
     h = hero.pro
     p1 = [
         w.intro(hero, w.pick(W.TRAITS)),
-        f"{w.pick(W.TIMES)}, {hero.name} was playing with {h.poss} {item.full} at the {place.noun}.",
+        f"{w.when()}, {hero.name} was playing with {h.poss} {item.full} at the {place.noun}.",
         "Suddenly " + _STUCK[trouble].format(name=hero.name, mat=item.material.name) + ".",
         w.say(hero, f"Oh no! How will I get my {item.noun} back?", "cried"),
     ]
     p2 = [
         f"{decoy.intro} came by and tried to help, but {a(decoy.kind)} could not do it.",
         f"Then {helper.intro} came along.",
+        w.sound(helper.kind),
         w.say(helper, "Let me try!"),
         f"The {helper.kind} {ability}.",
         w.say(hero, f"Thank you, {helper.name}!"),
@@ -491,7 +615,460 @@ def _helper(w: _Writer) -> Story:
 
 
 def _join(*paragraphs: list[str]) -> str:
-    return "\n\n".join(" ".join(p) for p in paragraphs)
+    # Empty strings are optional sentences a plot chose to skip.
+    return "\n\n".join(" ".join(x for x in p if x) for p in paragraphs)
+
+
+def plural(noun: str) -> str:
+    """Regular English plural for the world's nouns: fox -> foxes, berry -> berries."""
+    if noun.endswith(("s", "x", "ch", "sh")) or noun.endswith("to"):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _race(w: _Writer) -> Story:
+    rng = w.rng
+    hero = w.character(human=False)
+    rival = w.character(human=False)
+    judge = w.character(human=False)
+    landmark = w.pick(W.LANDMARKS)
+    place: Place = w.pick(W.PLACES)
+    distracted = rng.random() < 0.75  # the boaster stops on the way, the steady one wins
+    winner, loser = (hero, rival) if distracted else (rival, hero)
+    crowd1, crowd2 = (plural_ for _, plural_ in rng.sample(W.ANIMALS, 2))
+    p1 = [
+        w.intro(hero, w.pick(("patient", "careful", "calm", "quiet", "modest", "gentle"))),
+        w.looks(hero),
+        f"{rival.intro} was fast, and {rival.pro.subj} liked to boast about it.",
+        w.say(rival, f"I am the fastest {rival.kind} at the {place.noun}! Nobody can beat me!"),
+        w.say(hero, f"Let us have a race to the {landmark}."),
+    ]
+    p2 = [
+        f"{w.when()}, all the {crowd1} and {crowd2} came to watch.",
+        w.sound(judge.kind),
+        w.say(judge, "Ready, set, go!", "shouted"),
+        f"{rival.name} {w.pick(W.MOVES)} far ahead, and {hero.name} went slowly behind.",
+    ]
+    if distracted:
+        p2 += [
+            f"Halfway there, {rival.name} {w.pick(W.DISTRACTIONS)}.",
+            f"{hero.name} did not stop. {cap(hero.pro.subj)} kept going, slow and steady.",
+            f"When {rival.name} looked up, {hero.name} was already at the {landmark}!",
+        ]
+        p3 = [
+            f"{hero.name} won the race, and everyone cheered.",
+            w.say(rival, "You won fair and square. I should not have stopped."),
+            f"From then on, {rival.name} did not boast so much.",
+        ]
+    else:
+        p2 += [
+            f"{rival.name} did not stop even once, and {rival.pro.subj} reached the {landmark} first.",
+            f"{hero.name} came second, but {hero.pro.subj} was {w.pick(W.FEELINGS)} to have tried.",
+        ]
+        p3 = [
+            f"{rival.name} won the race, and everyone cheered.",
+            w.say(rival, f"Well done, {hero.name}. You ran a good race."),
+            "Then the two of them shared a picnic by the finish line.",
+        ]
+    qs = (
+        StoryQuestion("Who won the race?", winner.name, (loser.name,)),
+        StoryQuestion("Where did the race end?", landmark, ()),
+        StoryQuestion("Who started the race?", judge.name, (hero.name, rival.name)),
+    )
+    return Story("race", _join(p1, p2, p3), qs)
+
+
+def _garden(w: _Writer) -> Story:
+    rng = w.rng
+    hero, friend = w.character(), w.character()
+    seed, grown = w.pick(W.PLANTS)
+    n = rng.randint(2, 9)
+    forgot = rng.random() < 0.5  # plants need water: forgetting it makes them wilt
+    h = hero.pro
+    relative = w.pick(("grandma", "grandpa", "aunt", "uncle", "neighbor"))
+    p1 = [
+        w.intro(
+            hero, w.pick(("forgetful", "busy", "dreamy", "sleepy")) if forgot else w.pick(W.TRAITS)
+        ),
+        w.looks(hero),
+        f"{w.when()}, {h.poss} {relative} gave {h.obj} {count(n, f'{seed} seed', f'{seed} seeds')}.",
+        f"{hero.name} planted them in {a(w.pick(W.COLOURS))} flowerpot and put it by a sunny window.",
+    ]
+    if forgot:
+        p2 = [
+            f"But {hero.name} forgot to water the seeds, and the soil became dry.",
+            "Because plants need water, the little shoots began to wilt and droop.",
+            w.say(friend, "Your plants are thirsty! Let us water them."),
+            f"{hero.name} and {friend.name} filled a watering can and gave the plants a long drink.",
+            f"After that, {hero.name} watered them every morning, and they grew into {plural(grown)}.",
+        ]
+    else:
+        p2 = [
+            f"Every morning {hero.name} watered the seeds, and every afternoon the sun shone on them.",
+            f"Because they had water and sunlight, they grew and grew into tall {plural(grown)}.",
+            w.say(friend, f"Look how big your {plural(grown)} are!"),
+        ]
+    p3 = [
+        f"{hero.name} showed them to {friend.intro}, who was {w.pick(W.FEELINGS)}.",
+        w.pick(
+            (
+                f"{hero.name} learned that growing things takes care and patience.",
+                "Soon the whole window was green and full of life.",
+                f"Next spring, {hero.name} planted even more seeds.",
+            )
+        ),
+    ]
+    qs = (
+        StoryQuestion(f"What did {hero.name} plant?", seed, ()),
+        StoryQuestion(f"How many seeds did {hero.name} plant?", str(n), numeric=True),
+        StoryQuestion(f"Who gave {hero.name} the seeds?", relative, (friend.name,)),
+    )
+    return Story("garden", _join(p1, p2, p3), qs)
+
+
+def _errand(w: _Writer) -> Story:
+    rng = w.rng
+    hero = w.character()
+    h = hero.pro
+    job, shop, goods = w.pick(W.SHOPS)
+    title, _ = w.pick(W.TITLES)
+    surname = w.pick(W.SURNAMES)
+    (food1, foods1), (food2, foods2) = rng.sample(goods, 2)
+    n1, n2 = rng.randint(1, 6), rng.randint(1, 6)
+    extra = rng.random() < 0.5  # the shopkeeper adds one for free
+    total = n1 + n2 + (1 if extra else 0)
+    weather = w.pick(("cold", "rainy", "hot"))
+    parent = w.pick(("mom", "dad", "grandma", "grandpa"))
+    p1 = [
+        w.intro(hero, w.pick(W.TRAITS)),
+        w.looks(hero),
+        f"{w.when(weather)}, {hero.name}'s {parent} said, "
+        f'"Please go to the {shop} and buy {count(n1, food1, foods1)} and {count(n2, food2, foods2)}."',
+        w.dress(hero, weather),
+    ]
+    p2 = [
+        f"{cap(h.subj)} took the {w.pick(W.VEHICLES)} to the {shop}.",
+        f"{title} {surname} the {job} was behind the counter.",
+        w.say(
+            hero,
+            f"Good morning! I would like {count(n1, food1, foods1)} and {count(n2, food2, foods2)}, please.",
+        ),
+        f"{title} {surname} put them in a paper bag.",
+    ]
+    if extra:
+        p2.append(
+            f"Then {title} {surname} added one more {food1} and said, "
+            f'"This one is free, because you said please!"'
+        )
+    p3 = [
+        f"When {hero.name} got home, {h.subj} put {count(total, 'thing', 'things')} on the table.",
+        w.say(
+            hero,
+            w.pick(("I did it all by myself!", "Here is everything!", "The shopping is done!")),
+        ),
+        f"{hero.name}'s {parent} was {w.pick(W.FEELINGS)} and gave {h.obj} a big hug.",
+    ]
+    qs = (
+        StoryQuestion(f"How many {foods2} did {hero.name} buy?", str(n2), numeric=True),
+        StoryQuestion(f"Who sold the {foods1} to {hero.name}?", surname, ()),
+        StoryQuestion(
+            f"How many things did {hero.name} put on the table?", str(total), numeric=True
+        ),
+        StoryQuestion(
+            f"What was the weather like when {hero.name} went to the {shop}?",
+            weather,
+            tuple(x for x in ("cold", "rainy", "hot") if x != weather),
+        ),
+    )
+    return Story("errand", _join(p1, p2, p3), qs)
+
+
+_GAMES = (
+    "musical chairs",
+    "pass the parcel",
+    "pin the tail on the donkey",
+    "hopscotch",
+    "tag",
+    "musical statues",
+    "duck duck goose",
+    "charades",
+    "sleeping lions",
+    "hide and seek",
+)
+
+
+def _birthday(w: _Writer) -> Story:
+    rng = w.rng
+    hero = w.character()
+    guests = [w.character() for _ in range(rng.randint(2, 4))]
+    gifts = [w.item() for _ in guests]
+    age = rng.randint(3, 10)
+    cake = w.pick(("chocolate", "strawberry", "lemon", "carrot", "banana", "vanilla", "honey"))
+    game1, game2 = rng.sample(_GAMES, 2)
+    h = hero.pro
+    names = [g.name for g in guests]
+    p1 = [
+        w.intro(hero, w.pick(W.TRAITS)),
+        f"{w.when()}, it was {hero.name}'s birthday, and {h.subj} was {count(age, 'year', 'years')} old.",
+        f"{cap(h.subj)} invited {', '.join(names[:-1])} and {names[-1]} to a party.",
+        f"That made {count(len(guests), 'friend', 'friends')} in all.",
+    ]
+    p2 = []
+    for guest, gift in zip(guests, gifts):
+        p2.append(
+            w.pick(
+                (
+                    f"{guest.name} brought {a(gift.full)} wrapped in {w.pick(W.COLOURS)} paper.",
+                    f"{guest.name} gave {hero.name} {a(gift.full)} with a big bow on top.",
+                    f"From {guest.name} there was {a(gift.full)}.",
+                )
+            )
+        )
+    p2 += [
+        f"They played {game1} and then {game2}.",
+        f"Then came the {cake} cake with {count(age, 'candle', 'candles')} on top.",
+        w.say(guests[0], f"Make a wish, {hero.name}!"),
+        f"{hero.name} took a deep breath and blew out all the candles at once.",
+    ]
+    p3 = [
+        w.say(
+            hero,
+            w.pick(
+                (
+                    "This is the best birthday ever!",
+                    "Thank you all for coming!",
+                    "I love my presents!",
+                )
+            ),
+        ),
+        f"That night, {hero.name} fell asleep with a smile, hugging {h.poss} new {gifts[-1].noun}.",
+    ]
+    k = rng.randrange(len(guests))
+    qs = (
+        StoryQuestion(f"How old was {hero.name}?", str(age), numeric=True),
+        StoryQuestion(
+            f"Who brought the {gifts[k].noun}?",
+            guests[k].name,
+            tuple(
+                g.name for i, g in enumerate(guests) if i != k and gifts[i].noun != gifts[k].noun
+            ),
+        ),
+        StoryQuestion("How many friends came to the party?", str(len(guests)), numeric=True),
+        StoryQuestion("What kind of cake was it?", cake, ()),
+    )
+    return Story("birthday", _join(p1, p2, p3), qs)
+
+
+def _experiment(w: _Writer) -> Story:
+    """A lesson on the float rule: the class tests things in a tub of water."""
+    rng = w.rng
+    title, _ = w.pick(W.TITLES)
+    teacher = w.pick(W.SURNAMES)
+    kids = [w.character(human=True) for _ in range(2)]
+    # Three things; at least one floats and one sinks so the lesson shows both outcomes.
+    while True:
+        items = [w.item() for _ in range(3)]
+        flags = [it.material.floats for it in items]
+        nouns = [it.noun for it in items]
+        if any(flags) and not all(flags) and len(set(nouns)) == 3:
+            break
+    p1 = [
+        f"{w.when()}, {title} {teacher} the teacher filled a big tub with water.",
+        w.say(kids[0], "What are we going to do?"),
+        f'"Today we will find out which things float and which things sink," said {title} {teacher}.',
+        f"On the table there were {a(items[0].full)}, {a(items[1].full)} and {a(items[2].full)}.",
+    ]
+    guess = items[0]
+    guesser = kids[1]
+    guess_right = rng.random() < 0.5
+    said_float = guess.material.floats if guess_right else not guess.material.floats
+    p2 = [
+        w.say(guesser, f"I think the {guess.noun} will {'float' if said_float else 'sink'}."),
+    ]
+    for it in items:
+        if it.material.floats:
+            p2.append(
+                f"The {it.noun} was made of {it.material.name}, so it floated on top of the water."
+            )
+        else:
+            p2.append(
+                f"The {it.noun} was made of {it.material.name}, so it sank to the bottom of the tub."
+            )
+    p3 = [
+        w.say(guesser, "I was right!" if guess_right else "Oh, I was wrong!"),
+        f'"Things made of {items[0].material.name} always do that," {title} {teacher} explained.',
+        f"{kids[0].name} and {guesser.name} wrote down what they had learned in their notebooks.",
+    ]
+    k = rng.randrange(3)
+    result = "floated" if items[k].material.floats else "sank"
+    qs = (
+        StoryQuestion(
+            f"What happened to the {items[k].noun} in the water?",
+            result,
+            ("sank",) if result == "floated" else ("floated",),
+        ),
+        StoryQuestion("Who filled the tub with water?", teacher, ()),
+        StoryQuestion(f"What was the {items[k].noun} made of?", items[k].material.name, ()),
+    )
+    return Story("experiment", _join(p1, p2, p3), qs)
+
+
+@dataclass(frozen=True)
+class _Realm:
+    where: str  # how the story names it
+    answer: str  # the word a reader would answer with
+    ride: str  # how one gets there
+    folk: str  # who lives there (plural)
+    leader: str  # the kind of the one who greets the hero
+    gift: str  # what the hero is given
+    danger: str  # what goes wrong
+    rescue: str  # how it is solved (past tense, after the hero's name)
+
+
+_REALMS = (
+    _Realm(
+        "the moon",
+        "moon",
+        "rocket",
+        "moon rabbits and silver moths",
+        "moon rabbit",
+        "moonstone",
+        "a comet came whizzing past",
+        "steered the rocket behind a big crater",
+    ),
+    _Realm(
+        "the bottom of the sea",
+        "sea",
+        "submarine",
+        "mermaids and seahorses",
+        "mermaid",
+        "pearl",
+        "a hungry shark swam close",
+        "hid with the mermaid in a forest of seaweed",
+    ),
+    _Realm(
+        "a kingdom in the clouds",
+        "clouds",
+        "balloon",
+        "cloud sheep and rainbow birds",
+        "cloud giant",
+        "raindrop",
+        "a thunderstorm began to rumble",
+        "sang a soft song until the thunder fell asleep",
+    ),
+    _Realm(
+        "a land made of candy",
+        "candy",
+        "flying carpet",
+        "gingerbread men and jelly bears",
+        "gingerbread man",
+        "lollipop",
+        "a river of hot caramel blocked the path",
+        "built a bridge of crunchy wafers",
+    ),
+    _Realm(
+        "an ice palace in the far north",
+        "ice palace",
+        "sled",
+        "polar bears and snowy owls",
+        "snow queen",
+        "snowflake",
+        "a wild blizzard began to howl",
+        "lit a lantern so everyone could find the way",
+    ),
+    _Realm(
+        "a pirate island",
+        "island",
+        "pirate ship",
+        "pirates and parrots",
+        "pirate captain",
+        "gold coin",
+        "a storm tossed the ship from side to side",
+        "held the wheel steady until the sea was calm",
+    ),
+    _Realm(
+        "the land of giants",
+        "giants",
+        "beanstalk",
+        "giants and giant snails",
+        "giant",
+        "golden harp",
+        "a giant's footstep shook the ground",
+        "ducked under a giant mushroom",
+    ),
+    _Realm(
+        "a kingdom of toys",
+        "toys",
+        "toy train",
+        "tin soldiers and rag dolls",
+        "clockwork king",
+        "silver key",
+        "the clockwork king's key went missing",
+        "found the key inside a jack-in-the-box",
+    ),
+    _Realm(
+        "a lost temple in the jungle",
+        "temple",
+        "canoe",
+        "golden monkeys and painted parrots",
+        "wise old monkey",
+        "emerald",
+        "an old rope bridge began to crumble",
+        "swung across on a long vine",
+    ),
+    _Realm(
+        "the stars",
+        "stars",
+        "shooting star",
+        "star fairies and comet foxes",
+        "star fairy",
+        "stardust",
+        "a black hole began to pull at them",
+        "flew faster than ever and got away",
+    ),
+)
+
+
+def _dream(w: _Writer) -> Story:
+    rng = w.rng
+    hero = w.character()
+    realm = w.pick(_REALMS)
+    leader = w.character(human=False, kind=realm.leader)
+    h = hero.pro
+    real = rng.random() < 0.5  # did the gift come back from the dream?
+    p1 = [
+        w.intro(hero, w.pick(W.TRAITS)),
+        w.looks(hero),
+        f"One night, {hero.name} fell asleep and had a wonderful dream.",
+        f"{cap(h.subj)} dreamed that {h.subj} traveled to {realm.where} in {a(realm.ride)}.",
+    ]
+    p2 = [
+        f"There {h.subj} met {realm.folk}, and their leader, {leader.intro}.",
+        w.say(leader, f"Welcome to {realm.where}, {hero.name}! My name is {leader.name}."),
+        f"But then {realm.danger}!",
+        f"{hero.name} was {w.pick(('brave', 'quick', 'clever', 'calm'))}: {h.subj} {realm.rescue}.",
+        w.say(leader, f"You saved us! Please take this {realm.gift} as a thank you."),
+    ]
+    p3 = [f"Then {hero.name} woke up in {h.poss} own bed."]
+    if real:
+        p3 += [
+            f"Under {h.poss} pillow, {h.subj} found a tiny {realm.gift}!",
+            f"{hero.name} never found out how it got there.",
+        ]
+    else:
+        p3 += [
+            f"It had all been a dream, but {hero.name} smiled all morning.",
+            w.say(hero, f"Tonight I will dream about {realm.where} again."),
+        ]
+    qs = (
+        StoryQuestion(f"Where did {hero.name} go in the dream?", realm.answer, ()),
+        StoryQuestion(f"How did {hero.name} travel in the dream?", realm.ride, ()),
+        StoryQuestion(f"Who welcomed {hero.name}?", leader.name, ()),
+        StoryQuestion(f"What did {leader.name} give {hero.name}?", realm.gift, ()),
+    )
+    return Story("dream", _join(p1, p2, p3), qs)
 
 
 PLOTS = {
@@ -500,6 +1077,12 @@ PLOTS = {
     "sharing": _sharing,
     "gift": _gift,
     "helper": _helper,
+    "race": _race,
+    "garden": _garden,
+    "errand": _errand,
+    "birthday": _birthday,
+    "experiment": _experiment,
+    "dream": _dream,
 }
 
 
