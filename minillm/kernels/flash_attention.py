@@ -251,12 +251,15 @@ def _attn_bwd_dq(
 
 
 def _launch_config(D: int, dtype: torch.dtype, interpreted: bool) -> dict:
-    """Block sizes. Not autotuned: a fixed, conservative choice per head dim (untested on GPU
-    hardware here; the interpreter only checks correctness). Bigger blocks make the
-    interpreter faster (fewer NumPy calls), so it uses 32 x 32."""
+    """Block sizes. Not autotuned: a fixed, conservative choice per head dim and dtype (no GPU
+    here to tune on). tests/test_kernels_compile.py compiles every choice for sm_80 and checks
+    its shared memory fits a consumer GPU (99 KiB). Bigger blocks make the interpreter faster
+    (fewer NumPy calls), so it uses 32 x 32."""
     if interpreted:
         return dict(BLOCK_M=32, BLOCK_N=32, num_warps=4)
-    big = D > 64 or dtype == torch.float32  # keep shared memory within budget
+    if dtype == torch.float32 and D > 64:  # 4-byte tiles: fp32 at D=128 needs the small blocks
+        return dict(BLOCK_M=32, BLOCK_N=32, num_warps=4, num_stages=2)
+    big = D > 64 or dtype == torch.float32
     return dict(BLOCK_M=64, BLOCK_N=32 if big else 64, num_warps=4, num_stages=2)
 
 
