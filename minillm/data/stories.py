@@ -141,6 +141,10 @@ class _Writer:
             f"{others[2].plural}. But {c.pro.poss} favorite was {a(item.full)}."
         )
 
+    def moral(self) -> str:
+        """A closing moral, a third of the time."""
+        return self.pick(W.MORALS) if self.rng.random() < 0.33 else ""
+
     def sound(self, species: str) -> str:
         """'The cow mooed.' for animals that have a sound, else ''."""
         verb = W.SOUNDS.get(species)
@@ -311,7 +315,7 @@ def _lost_found(w: _Writer) -> Story:
         if item.colour in W.COLOURS
         else StoryQuestion(f"What was the {item.noun} made of?", item.material.name, ()),
     )
-    return Story("lost_found", _join(p1, p2, p3, p4), qs)
+    return Story("lost_found", _join(p1, p2, p3, p4 + [w.moral()]), qs)
 
 
 # What happens to a thing under each event, by the world's rules: (outcome word, because-clause).
@@ -446,7 +450,7 @@ def _accident(w: _Writer) -> Story:
             f"Who did {hero.name} want to show the {item.noun} to?", friend.name, (hero.name,)
         ),
     )
-    return Story("accident", _join(p1, p2, p3), qs)
+    return Story("accident", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 def _get_food(w: _Writer, food: tuple[str, str], n: int) -> str:
@@ -562,7 +566,7 @@ def _gift(w: _Writer) -> Story:
         StoryQuestion(f"Who made the {item.noun}?", hero.name, (f1.name, f2.name)),
         StoryQuestion(f"Where did {hero.name} go first?", p1_place.noun, (p2_place.noun,)),
     )
-    return Story("gift", _join(p1, p2), qs)
+    return Story("gift", _join(p1, p2 + [w.moral()]), qs)
 
 
 # Where a thing can get stuck, and which helpers can fix it (see world.HELPERS).
@@ -611,7 +615,7 @@ def _helper(w: _Writer) -> Story:
         StoryQuestion(f"What kind of animal was {helper.name}?", helper.kind, (decoy.kind,)),
         StoryQuestion(f"Where was {hero.name} playing?", place.noun, ()),
     )
-    return Story("helper", _join(p1, p2), qs)
+    return Story("helper", _join(p1, p2 + [w.moral()]), qs)
 
 
 def _join(*paragraphs: list[str]) -> str:
@@ -677,7 +681,7 @@ def _race(w: _Writer) -> Story:
         StoryQuestion("Where did the race end?", landmark, ()),
         StoryQuestion("Who started the race?", judge.name, (hero.name, rival.name)),
     )
-    return Story("race", _join(p1, p2, p3), qs)
+    return Story("race", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 def _garden(w: _Writer) -> Story:
@@ -725,7 +729,7 @@ def _garden(w: _Writer) -> Story:
         StoryQuestion(f"How many seeds did {hero.name} plant?", str(n), numeric=True),
         StoryQuestion(f"Who gave {hero.name} the seeds?", relative, (friend.name,)),
     )
-    return Story("garden", _join(p1, p2, p3), qs)
+    return Story("garden", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 def _errand(w: _Writer) -> Story:
@@ -747,6 +751,7 @@ def _errand(w: _Writer) -> Story:
         f"{w.when(weather)}, {hero.name}'s {parent} said, "
         f'"Please go to the {shop} and buy {count(n1, food1, foods1)} and {count(n2, food2, foods2)}."',
         w.dress(hero, weather),
+        w.pick(W.SKIES[weather]) if rng.random() < 0.6 else "",
     ]
     p2 = [
         f"{cap(h.subj)} took the {w.pick(W.VEHICLES)} to the {shop}.",
@@ -782,7 +787,7 @@ def _errand(w: _Writer) -> Story:
             tuple(x for x in ("cold", "rainy", "hot") if x != weather),
         ),
     )
-    return Story("errand", _join(p1, p2, p3), qs)
+    return Story("errand", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 _GAMES = (
@@ -858,7 +863,7 @@ def _birthday(w: _Writer) -> Story:
         StoryQuestion("How many friends came to the party?", str(len(guests)), numeric=True),
         StoryQuestion("What kind of cake was it?", cake, ()),
     )
-    return Story("birthday", _join(p1, p2, p3), qs)
+    return Story("birthday", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 def _experiment(w: _Writer) -> Story:
@@ -912,7 +917,7 @@ def _experiment(w: _Writer) -> Story:
         StoryQuestion("Who filled the tub with water?", teacher, ()),
         StoryQuestion(f"What was the {items[k].noun} made of?", items[k].material.name, ()),
     )
-    return Story("experiment", _join(p1, p2, p3), qs)
+    return Story("experiment", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 @dataclass(frozen=True)
@@ -1068,7 +1073,7 @@ def _dream(w: _Writer) -> Story:
         StoryQuestion(f"Who welcomed {hero.name}?", leader.name, ()),
         StoryQuestion(f"What did {leader.name} give {hero.name}?", realm.gift, ()),
     )
-    return Story("dream", _join(p1, p2, p3), qs)
+    return Story("dream", _join(p1, p2, p3 + [w.moral()]), qs)
 
 
 PLOTS = {
