@@ -33,9 +33,9 @@ EOT = "<|endoftext|>"
 
 
 def course_documents(n_bytes: int) -> list[str]:
-    from minillm.data.synthetic import DOC_SEPARATOR, generate_corpus
+    from minillm.data.synthetic import generate_corpus, split_documents
 
-    return generate_corpus(n_bytes, seed=0).split(DOC_SEPARATOR)
+    return split_documents(generate_corpus(n_bytes, seed=0))
 
 
 def pysrc_documents(n_bytes: int) -> list[str]:

@@ -46,6 +46,13 @@ def test_wordpiece_score_picks_the_most_associated_pair():
     assert list(t.vocab)[-1] == "xy"
 
 
+def test_wordpiece_hugging_face_course_example():
+    # The HF LLM course's WordPiece chapter: the first merge learned is ("##g", "##s") -> "##gs".
+    text = "hug " * 10 + "pug " * 5 + "pun " * 12 + "bun " * 4 + "hugs " * 5
+    t = WordPieceTokenizer().train(text, 1 + 7 + 1)
+    assert list(t.vocab) == ["[UNK]", "##g", "##n", "##s", "##u", "b", "h", "p", "##gs"]
+
+
 def test_wordpiece_greedy_longest_match_and_unknown(wp):
     # Longest match first: the longest vocabulary prefix of each remaining part is taken.
     for word in ["huggable", "players", "garden"]:

@@ -68,7 +68,7 @@ def learn_merges(
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no ipywidgets warning in notebooks
 
         bar = tqdm(total=n_new_tokens, desc="merging", unit="tok", leave=False)
 

@@ -84,7 +84,7 @@ def count_pretokens(
     counts: Counter[str] = Counter()
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text bars: no ipywidgets warning in notebooks
 
         bar = tqdm(desc="pre-tokenizing", unit="chunk", leave=False)
     if num_workers > 1:
