@@ -11,7 +11,9 @@ exercises) so that JupyterLab's autosave can never rewrite the stored notebook.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -78,13 +80,25 @@ def lab(tmp_path_factory):
     for name in ("minillm", "solutions", "exercises"):
         (work / name).symlink_to(ROOT / name)
     (work / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / LESSON, work / "notebooks" / LESSON)
+    nb = json.loads((ROOT / "notebooks" / LESSON).read_text(encoding="utf-8"))
+    for cell in nb["cells"]:  # start from a clean notebook, so every prompt seen is fresh
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    (work / "notebooks" / LESSON).write_text(json.dumps(nb), encoding="utf-8")
+    # Render every cell (JupyterLab 4 virtualises long notebooks) and start kernels unasked.
+    settings = work / ".settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text(json.dumps({"windowingMode": "none"}))
+    dialogs = settings / "@jupyterlab" / "apputils-extension" / "sessionDialogs.jupyterlab-settings"
+    dialogs.parent.mkdir(parents=True)
+    dialogs.write_text(json.dumps({"autoStartDefaultKernel": True}))
     port = _free_port()
     env = {
         **os.environ,
         "JUPYTER_RUNTIME_DIR": str(work / ".runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(work / ".workspaces"),
-        "JUPYTERLAB_SETTINGS_DIR": str(work / ".settings"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
     }
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
@@ -115,7 +129,20 @@ def lab(tmp_path_factory):
     log.close()
 
 
+def _accept_kernel_dialog(page, wait_ms: int = 10_000) -> None:
+    """Click "Select" if JupyterLab asks which kernel to start (older settings ask)."""
+    dialog = page.locator(".jp-Dialog")
+    try:
+        dialog.wait_for(state="visible", timeout=max(wait_ms, 1))
+    except Exception:
+        return
+    if "Select Kernel" in dialog.inner_text():
+        dialog.get_by_role("button", name="Select").click()
+
+
 def test_lesson_00_runs_in_jupyterlab(chromium, lab, tmp_path):
+    nb = json.loads((ROOT / "notebooks" / LESSON).read_text(encoding="utf-8"))
+    n_code = sum(cell["cell_type"] == "code" for cell in nb["cells"])
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=FLAGS)
@@ -123,19 +150,17 @@ def test_lesson_00_runs_in_jupyterlab(chromium, lab, tmp_path):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{lab}/lab/tree/notebooks/{LESSON}?token={TOKEN}", timeout=90_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            # Wait for the kernel to be ready before running everything.
+            _accept_kernel_dialog(page)
             page.wait_for_selector(
                 ".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000
             )
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            n_code = page.locator(".jp-CodeCell").count()
             deadline = time.monotonic() + 240
             while time.monotonic() < deadline:
+                _accept_kernel_dialog(page, wait_ms=0)
                 prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
-                done = [
-                    t for t in prompts if t.strip().startswith("[") and t.strip()[1:2].isdigit()
-                ]
+                done = [t for t in prompts if re.fullmatch(r"\[\d+\]:", t.strip())]
                 if len(done) == n_code:
                     break
                 page.wait_for_timeout(1000)
