@@ -238,6 +238,14 @@ def test_encode_batch_matches_encode(tok):
     assert tok.encode_batch(big, num_workers=2) == [tok.encode(t) for t in big]
 
 
+def test_pickle_round_trip(tok):
+    import pickle
+
+    back = pickle.loads(pickle.dumps(tok))  # what encode_batch needs where processes spawn
+    assert back.encode(CORPUS[:2000]) == tok.encode(CORPUS[:2000])
+    assert back.special_tokens == tok.special_tokens
+
+
 def test_cache_is_bounded():
     t = BPETokenizer(cache_size=10)
     text = " ".join(f"w{i}" for i in range(100))

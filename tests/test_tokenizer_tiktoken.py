@@ -115,3 +115,13 @@ def test_decode_matches_tiktoken(pair):
     ids = ref.encode(VARIED[10] + VARIED[7])
     for cut in range(0, len(ids), 3):  # cuts through multi-byte characters too
         assert ours.decode(ids[:cut]) == ref.decode(ids[:cut])
+
+
+@pytest.mark.slow
+def test_ids_match_tiktoken_on_the_course_corpus(pair):
+    data = pytest.importorskip("minillm.data")
+    ours, ref = pair
+    docs = data.split_documents(data.generate_corpus(1_000_000, seed=0))
+    text = "\n<|endoftext|>\n".join(docs)
+    assert ours.encode(text, allowed_special="all") == ref.encode(text, allowed_special="all")
+    assert ours.encode_batch(docs, num_workers=2) == ref.encode_ordinary_batch(docs)
