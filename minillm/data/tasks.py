@@ -205,15 +205,22 @@ def _compare(rng: random.Random) -> Task:
     return Task("compare", q.format(x=x, y=y), str(ans), "int")
 
 
-def _vocab_word(rng: random.Random) -> str:
-    pools = (
+# Single words from the story world, for the letter tasks (no "piggy bank": one word each).
+_WORD_POOLS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(w for w in pool if w.isalpha())
+    for pool in (
         W.TRAITS,
         W.COLOURS,
-        [t.noun for t in W.THINGS],
-        [f for f, _ in W.FOODS],
-        [p.noun for p in W.PLACES],
+        tuple(t.noun for t in W.THINGS),
+        tuple(f for f, _ in W.FOODS),
+        tuple(p.noun for p in W.PLACES),
+        tuple(a for a, _ in W.ANIMALS),
     )
-    return _pick(rng, _pick(rng, pools))
+)
+
+
+def _vocab_word(rng: random.Random) -> str:
+    return _pick(rng, _pick(rng, _WORD_POOLS))
 
 
 def _count_letters(rng: random.Random) -> Task:

@@ -240,7 +240,7 @@ THINGS: tuple[Thing, ...] = _things(
     lunchbox=tin,plastic,cardboard; toybox=wood,cardboard,plastic; tiara=silver,glass,plastic,paper
     dragon=felt,wood,clay,paper,chocolate; dinosaur=plastic,wood,felt,clay,chocolate
     unicorn=felt,china,plastic,glass; train=wood,tin,plastic; truck=tin,plastic,wood
-    plane=paper,wood,tin,plastic; submarine=tin,plastic,wood; balloon=rubber,paper
+    plane=paper,wood,tin,plastic; submarine=tin,plastic,wood; balloon=paper
     teacup=china,glass,clay; saucer=china,glass,clay; ladle=wood,silver,tin; thimble=silver,brass,tin
     seashell=china,clay,glass; pebble=stone,glass; snowglobe=glass,plastic; locket=silver,brass
     yoyo:yoyos=wood,plastic; xylophone=wood,metal; tambourine=wood,tin,plastic; spinner=wood,plastic,tin
@@ -266,7 +266,7 @@ THINGS = tuple({t.noun: t for t in THINGS}.values())  # dicts keep insertion ord
 
 COLOURS: tuple[str, ...] = tuple(
     """red blue green yellow orange purple pink brown black white gray golden scarlet crimson
-    turquoise lilac navy emerald amber cream silver bronze""".split()
+    turquoise lilac navy emerald amber cream bronze""".split()
 )
 # Looks that are not colours: stories use them, but never ask "What color was it?" about them.
 LOOKS: tuple[str, ...] = tuple("""shiny striped spotted bright pale dark sparkly""".split())
