@@ -27,6 +27,7 @@ from minillm.data import (
 )
 from minillm.data import world as W
 from minillm.data.stories import PLOTS
+from minillm.data.synthetic import main
 from minillm.data.tasks import FORMAT_CREDIT, normalize_words, parse_ints
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +245,13 @@ def test_error_paths():
         Task("add", "q", "1", "float")
     with pytest.raises(TypeError, match="response must be a str"):
         check_answer(Task("add", "q", "1", "int"), 1)  # type: ignore[arg-type]
+
+
+def test_command_line_writes_the_same_corpus(tmp_path, capsys):
+    out = tmp_path / "corpus.txt"
+    main(["--bytes", "3000", "--seed", "4", "--out", str(out)])
+    assert out.read_text(encoding="utf-8") == generate_corpus(3000, seed=4)
+    assert "documents to" in capsys.readouterr().out
 
 
 @pytest.mark.slow

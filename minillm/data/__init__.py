@@ -26,11 +26,15 @@ program checks; the SFT, reward-model, DPO and GRPO lessons reuse them:
 a folder with the same separator.
 
 Modules:
-    world       word lists and the physical rules of the story world
-    stories     make_story(rng) -> Story(text, questions)
-    tasks       Task, make_tasks, check_answer, wrong_answer, KINDS
-    synthetic   iter_documents, generate_corpus, split_documents, EOT, DOC_SEPARATOR
-    text        read_text, iter_text_files
+    world         word lists and the physical rules of the story world (data only)
+    writer        Writer: draws characters and things, writes dialogue; Story, StoryQuestion
+    plots_people  lost_found, sharing, gift, race, errand, birthday, dream
+    plots_causes  accident, helper, garden, experiment (outcomes follow the world's rules)
+    stories       make_story(rng, plot=None) -> Story(text, questions); PLOTS
+    tasks         Task, make_tasks, check_answer, wrong_answer, KINDS
+    synthetic     iter_documents, generate_corpus, split_documents, EOT, DOC_SEPARATOR;
+                  `python -m minillm.data --bytes N --out FILE` writes a corpus file
+    text          read_text, iter_text_files
 """
 
 from minillm.data.stories import Story, StoryQuestion, make_story

@@ -102,3 +102,23 @@ def split_documents(text: str) -> list[str]:
 def iter_stories(seed: int = 0) -> Iterator[str]:
     """Only stories (no tasks): ``iter_documents(seed, task_fraction=0.0)``."""
     return iter_documents(seed, task_fraction=0.0)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Write a corpus file: ``python -m minillm.data --bytes 10000000 --out corpus.txt``."""
+    import argparse
+    import time
+
+    p = argparse.ArgumentParser(description="Write the seeded course corpus to a UTF-8 file.")
+    p.add_argument("--bytes", type=int, default=10_000_000, help="size to reach (whole documents)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--task-fraction", type=float, default=DEFAULT_TASK_FRACTION)
+    p.add_argument("--out", required=True, help="output path")
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    text = generate_corpus(args.bytes, args.seed, args.task_fraction)
+    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    seconds = time.perf_counter() - start
+    n_docs = text.count(EOT) + 1 if text else 0
+    print(f"wrote {len(text):,} bytes, {n_docs:,} documents to {args.out} in {seconds:.2f} s")
