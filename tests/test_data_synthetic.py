@@ -184,6 +184,10 @@ def test_checker_examples():
     assert who.check("Mia found the jar.") and who.check("mia")
     assert not who.check("Mia or Tom") and not who.check("Tom")
     assert not who.check("Mia " + "and then " * 20)  # too long to be an answer
+    # A base model continues the format; only its first answer counts.
+    assert add.check(" 7\n\nQuestion: What is 1 + 1?\nAnswer: 2")
+    assert not add.check(" 6\n\nQuestion: What is 3 + 4?\nAnswer: 7")
+    assert add.check("7<|endoftext|>Answer: 9")
 
 
 def test_story_qa_answer_is_consistent_with_its_story():
@@ -275,3 +279,14 @@ def _take(it, n):
 def _says_number(text: str, n: int) -> bool:
     word = W.NUMBER_WORDS[n] if n < len(W.NUMBER_WORDS) else str(n)
     return re.search(rf"\b{word}\b", text, re.I) is not None
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import minillm.data
+    import minillm.data.tasks
+
+    for module in (minillm.data, minillm.data.tasks):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -1,19 +1,23 @@
-"""Instruction/answer tasks whose answers a program checks: the verifiable rewards of the course.
+r"""Instruction/answer tasks whose answers a program checks: the verifiable rewards of the course.
 
-    >>> from minillm.data.tasks import make_tasks
-    >>> t = make_tasks(1, seed=0, kinds=["add"])[0]
-    >>> t.prompt, t.answer                                   # doctest: +SKIP
-    ('What is 48 + 7?', '55')
-    >>> t.check("The answer is 55."), t.check("54")           # doctest: +SKIP
-    (True, False)
+    >>> from minillm.data.tasks import Task, make_tasks
+    >>> t = Task("add", "What is 48 + 7?", "55", answer_type="int")
+    >>> t.check("The answer is 55."), t.check("48 + 7 = 55"), t.check("54")
+    (True, True, False)
+    >>> t.check(" 55\n\nQuestion: What is 2 + 2?\nAnswer: 4")   # a model that keeps going
+    True
+    >>> len(make_tasks(8, seed=0)), make_tasks(8, seed=0) == make_tasks(8, seed=0)
+    (8, True)
 
 How a response is read (``Task.check``), the same rule for every task of a type:
 
-1. The *answer span* is the text after the last "answer is" / "answer:" (any case) if the
-   response has one, else the whole response.
+1. The response ends at the first ``<|endoftext|>`` or at a line starting with "Question:"
+   (a language model continuing the training format writes the next question itself).
+   The *answer span* is then the text after the last "answer is" / "answer:" (any case) if
+   there is one, else all of it.
 2. ``answer_type == "int"``: the last integer in the span must equal the answer. Number words
-   up to twenty count ("seven" == 7). Put the final answer last: "42 is larger than 17" is read
-   as 17.
+   up to twenty count ("seven" == 7); write digits without separators ("1998", not "1,998").
+   Put the final answer last: "42 is larger than 17" is read as 17.
 3. ``answer_type == "ints"`` (sort_numbers): the integers in the span, in order, must equal the
    answer's.
 4. ``answer_type == "text"``: words are compared in lower case without punctuation or the
@@ -40,6 +44,7 @@ FORMAT_CREDIT = 0.1
 MAX_ANSWER_WORDS = 16
 ANSWER_TYPES = ("int", "ints", "text")
 
+_END = re.compile(r"<\|endoftext\|>|\n\s*question\s*:", re.IGNORECASE)
 _MARKER = re.compile(r"answer\s*(?:is\b|:)", re.IGNORECASE)
 _INT = re.compile(r"-?\d+")
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(W.NUMBER_WORDS) + r")\b", re.IGNORECASE)
@@ -96,7 +101,10 @@ class Task:
 
 
 def answer_span(response: str) -> str:
-    """The part of a response that holds the final answer (after the last 'answer is/:')."""
+    """The part of a response that holds the final answer (rule 1 of the module docstring)."""
+    end = _END.search(response)
+    if end:
+        response = response[: end.start()]
     matches = list(_MARKER.finditer(response))
     return response[matches[-1].end() :] if matches else response
 
