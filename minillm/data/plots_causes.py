@@ -199,6 +199,14 @@ def helper(w: Writer) -> Story:
     return Story("helper", join_paragraphs(p1, p2 + [w.moral()]), qs)
 
 
+# Plants a reader would not call flowers (the ending says "harvest" for these).
+_NOT_FLOWERS = tuple(
+    w.replace("_", " ")
+    for w in "tomato pumpkin carrot pea strawberry lettuce mint radish squash melon onion cactus "
+    "fern beanstalk oak_tree apple_tree cherry_tree chestnut_tree".split()
+)
+
+
 def garden(w: Writer) -> Story:
     rng = w.rng
     hero, friend = w.character(), w.character()
@@ -219,6 +227,7 @@ def garden(w: Writer) -> Story:
         p2 = [
             f"But {hero.name} forgot to water the seeds, and the soil became dry.",
             "Because plants need water, the little shoots began to wilt and droop.",
+            f"When {friend.intro} came to visit, {friend.pro.subj} saw them at once.",
             w.say(friend, "Your plants are thirsty! Let us water them."),
             f"{hero.name} and {friend.name} filled a watering can and gave the plants a long drink.",
             f"After that, {hero.name} watered them every morning, and they grew into {plural(grown)}.",
@@ -227,10 +236,13 @@ def garden(w: Writer) -> Story:
         p2 = [
             f"Every morning {hero.name} watered the seeds, and every afternoon the sun shone on them.",
             f"Because they had water and sunlight, they grew and grew into tall {plural(grown)}.",
+            f"One day {friend.intro} came to visit.",
             w.say(friend, f"Look how big your {plural(grown)} are!"),
         ]
     p3 = [
-        f"{hero.name} showed them to {friend.intro}, who was {w.pick(W.FEELINGS)}.",
+        f"{hero.name} gave {friend.name} the first flower, and {friend.pro.subj} was {w.pick(W.FEELINGS)}."
+        if grown not in _NOT_FLOWERS
+        else f"{hero.name} shared the first harvest with {friend.name}, who was {w.pick(W.FEELINGS)}.",
         w.pick(
             (
                 f"{hero.name} learned that growing things takes care and patience.",

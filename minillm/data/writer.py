@@ -247,7 +247,7 @@ _MANNER = {
     "?": ("softly", "shyly", "politely", "curiously", "quietly"),
 }
 _SPEECH = {
-    ".": ("said", "replied", "whispered", "answered", "murmured", "said", "explained"),
+    ".": ("said", "said", "said", "whispered", "murmured", "explained"),
     "!": ("shouted", "cried", "called", "exclaimed", "yelled", "squeaked", "laughed"),
     "?": ("asked", "wondered", "asked", "called"),
 }
