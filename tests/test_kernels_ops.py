@@ -73,7 +73,7 @@ def check_fp16(fn, inputs):
 # ------------------------------------------------------------------------------- RMSNorm
 
 
-@pytest.mark.parametrize("shape", [(1, 16), (3, 17, 64), (2, 130, 48)], ids=str)
+@pytest.mark.parametrize("shape", [(1, 16), (3, 17, 64), (1, 130, 48)], ids=str)
 def test_rms_norm(shape):
     x, w = randn(*shape), randn(shape[-1], seed=1)
     fn = lambda x, w, backend: ops.rms_norm(x, w, 1e-6, backend=backend)
