@@ -100,6 +100,44 @@ def test_every_plot_appears_and_questions_are_answered_in_text():
                 )
 
 
+def test_random_plot_choice_covers_every_plot():
+    rng = random.Random(3)
+    assert {make_story(rng).plot for _ in range(400)} == set(PLOTS)
+
+
+# Which material property each outcome word needs (the world's rules, world.py docstring).
+_RULE = {
+    "broke": lambda m: m.fragile,
+    "bounced": lambda m: m.bouncy and not m.fragile,
+    "floated": lambda m: m.floats,
+    "sank": lambda m: not m.floats,
+    "melted": lambda m: m.melts,
+    "got soggy": lambda m: m.soaks,
+    "blew away": lambda m: m.light,
+}
+
+
+def test_outcomes_follow_the_material_rules():
+    rng = random.Random(1)
+    checked = 0
+    for plot in ("accident", "experiment"):
+        for _ in range(300):
+            story = make_story(rng, plot)
+            answers = {q.question: q.answer for q in story.questions}
+            made_of = [q for q in answers if q.startswith("What was the ")]
+            happened = [q for q in answers if q.startswith("What happened to the ")]
+            for hq in happened:
+                noun = hq.removeprefix("What happened to the ").split("?")[0]
+                noun = noun.removesuffix(" in the water")
+                mq = f"What was the {noun} made of?"
+                if mq in answers:
+                    material = W.MATERIAL_BY_NAME[answers[mq]]
+                    assert _RULE[answers[hq]](material), (story.text, answers)
+                    checked += 1
+            assert made_of  # every accident/experiment asks what the thing was made of
+    assert checked > 100
+
+
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
 
