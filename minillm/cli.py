@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "env": ("minillm.env", "check packages, devices and how Triton kernels will run"),
     "release": ("minillm.course.release", "generate exercises/ from solutions/"),
     "grade": ("minillm.course.grade", "execute notebooks headless and print a score table"),
+    "corpus": ("minillm.data.synthetic", "write the seeded course corpus to a text file"),
 }
 
 

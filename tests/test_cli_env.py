@@ -60,3 +60,13 @@ def test_version_comparison():
     assert env.PackageStatus("x", "2.3.1", "2.4", True).label == "FAIL"
     assert env.PackageStatus("x", None, "2.4", False).label == "missing (optional)"
     assert env.PackageStatus("x", "10.0", "2.4", True).ok
+
+
+def test_corpus_command_writes_the_seeded_corpus(tmp_path, capsys):
+    from minillm.data import generate_corpus
+
+    out = tmp_path / "corpus.txt"
+    assert main(["corpus", "--bytes", "5000", "--seed", "3", "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == generate_corpus(5000, seed=3)
+    assert main(["corpus", "--bytes", "-1", "--out", str(out)]) == 2
+    assert "n_bytes=-1" in capsys.readouterr().out
