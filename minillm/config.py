@@ -29,8 +29,18 @@ class ModelConfig:
 
     n_kv_heads defaults to n_heads (plain multi-head attention); 1 gives multi-query attention,
     anything dividing n_heads gives grouped-query attention. d_ff defaults to 4 * d_model.
-    rope_scaling is the hook for lesson 05 (context extension), e.g.
-    {"type": "linear", "factor": 4.0}; see `minillm.layers.rope`.
+    rope_scaling stretches RoPE past the trained context (lesson 05), e.g.
+    {"type": "linear", "factor": 4.0} or {"type": "yarn", "factor": 4.0,
+    "original_max_seq_len": 128}; see `minillm.layers.rope` for the types and their keys.
+
+    Mixture of experts (lesson 06; see `minillm.layers.moe`): n_experts > 0 replaces the MLP
+    of every moe_every-th layer (layers i with (i + 1) % moe_every == 0, the Qwen-MoE
+    convention: 1 = every layer, 2 = layers 1, 3, 5, ...) by n_experts MLPs of width d_ff
+    and a router sending each token to experts_per_token of them. renormalize_topk rescales
+    the top-k router probabilities to sum to 1 (Mixtral); capacity_factor (None = no limit)
+    caps each expert at ceil(capacity_factor * tokens * k / n_experts) token slots and drops
+    the rest; shared_expert adds one always-on MLP (DeepSeek-MoE). The load-balancing and
+    z-losses are added to the training loss with router_aux_loss_coef, router_z_loss_coef.
     """
 
     vocab_size: int = 256
@@ -50,6 +60,14 @@ class ModelConfig:
     bias: bool = True
     dropout: float = 0.0
     init_std: float = 0.02
+    n_experts: int = 0
+    experts_per_token: int = 2
+    moe_every: int = 1
+    capacity_factor: float | None = None
+    shared_expert: bool = False
+    renormalize_topk: bool = True
+    router_aux_loss_coef: float = 0.01
+    router_z_loss_coef: float = 0.001
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -63,6 +81,14 @@ class ModelConfig:
     def head_dim(self) -> int:
         """Width of one attention head: d_model // n_heads."""
         return self.d_model // self.n_heads
+
+    def is_moe_layer(self, layer_idx: int) -> bool:
+        """Whether layer `layer_idx` (0-based) has a mixture of experts instead of an MLP."""
+        return self.n_experts > 0 and (layer_idx + 1) % self.moe_every == 0
+
+    @property
+    def n_moe_layers(self) -> int:
+        return sum(self.is_moe_layer(i) for i in range(self.n_layers))
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field and what would be valid."""
@@ -100,13 +126,37 @@ class ModelConfig:
             raise ValueError(f"dropout={self.dropout!r} must be in [0, 1)")
         if not self.init_std > 0:
             raise ValueError(f"init_std={self.init_std!r} must be > 0")
-        if self.rope_scaling is not None and (
-            not isinstance(self.rope_scaling, dict) or "type" not in self.rope_scaling
-        ):
+        if self.rope_scaling is not None:
+            # imported here: minillm.layers imports this module
+            from minillm.layers.rope import check_rope_scaling
+
+            check_rope_scaling(self.rope_scaling, self.head_dim, self.rope_theta)
+            if self.positions != "rope":
+                raise ValueError(
+                    f"rope_scaling={self.rope_scaling!r} needs positions='rope', "
+                    f"got positions={self.positions!r}"
+                )
+        self._validate_moe()
+
+    def _validate_moe(self) -> None:
+        for name in ("n_experts", "experts_per_token", "moe_every"):
+            value, low = getattr(self, name), 0 if name == "n_experts" else 1
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name}={value!r} must be an integer >= {low}")
+        if self.n_experts and self.experts_per_token > self.n_experts:
             raise ValueError(
-                f"rope_scaling={self.rope_scaling!r} must be None or a dict with a 'type' key, "
-                "e.g. {'type': 'linear', 'factor': 4.0}"
+                f"experts_per_token={self.experts_per_token} must be <= n_experts="
+                f"{self.n_experts} (top-k picks k of the n_experts experts)"
             )
+        cf = self.capacity_factor
+        if cf is not None and (isinstance(cf, bool) or not isinstance(cf, (int, float)) or cf <= 0):
+            raise ValueError(
+                f"capacity_factor={cf!r} must be > 0 (1.0 = exactly the balanced share of "
+                "tokens per expert) or None for no capacity limit"
+            )
+        for name in ("router_aux_loss_coef", "router_z_loss_coef"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
 
     # ---------------------------------------------------------------- (de)serialisation
     def to_dict(self) -> dict[str, Any]:
@@ -171,26 +221,94 @@ PRESETS: dict[str, dict[str, Any]] = {
         max_seq_len=4096,
         norm_eps=1e-5,
     ),  # fmt: skip
+    # Arithmetic only: GQA with 8 KV heads for 64 query heads (Touvron et al. 2023, table 1).
+    "llama2-70b": dict(
+        _LLAMA,
+        vocab_size=32000,
+        d_model=8192,
+        n_layers=80,
+        n_heads=64,
+        n_kv_heads=8,
+        d_ff=28672,
+        max_seq_len=4096,
+    ),  # fmt: skip
+    # Arithmetic only: 8 SwiGLU experts per layer, 2 per token (Jiang et al. 2024).
+    "mixtral-8x7b": dict(
+        _LLAMA,
+        vocab_size=32000,
+        d_model=4096,
+        n_layers=32,
+        n_heads=32,
+        n_kv_heads=8,
+        d_ff=14336,
+        max_seq_len=32768,
+        rope_theta=1e6,
+        n_experts=8,
+        experts_per_token=2,
+        router_aux_loss_coef=0.02,
+        router_z_loss_coef=0.0,
+    ),  # fmt: skip
+    # A tiny MoE that trains in seconds (lesson 06).
+    "moe-tiny": dict(
+        _LLAMA,
+        vocab_size=512,
+        d_model=64,
+        n_layers=2,
+        n_heads=4,
+        n_kv_heads=2,
+        d_ff=128,
+        max_seq_len=128,
+        n_experts=4,
+        experts_per_token=2,
+    ),  # fmt: skip
 }
 
 
 # -------------------------------------------------------------------- arithmetic
-def count_params(config: ModelConfig) -> int:
-    """Number of parameters of `Transformer(config)`, computed from the shapes alone.
+def _mlp_params(config: ModelConfig) -> int:
+    c, f, b = config.d_model, config.d_ff, int(config.bias)
+    n_in = 2 if config.activation == "swiglu" else 1  # SwiGLU has a gate and an up projection
+    return n_in * (c * f + f * b) + (f * c + c * b)
 
-    Tied embeddings count once. GPT-2 124M -> 124,439,808; Llama-2-7B -> 6,738,415,616.
-    """
+
+def _param_counts(config: ModelConfig) -> tuple[int, int]:
+    """(total, active per token): they differ only in the experts a token does not visit."""
     c, b = config.d_model, int(config.bias)
     kv = config.n_kv_heads * config.head_dim
     norm = c * (2 if config.norm == "layernorm" and config.bias else 1)
     attn = (c * c + c * b) + 2 * (c * kv + kv * b) + (c * c + c * b)  # q, k, v, o
-    n_in = 2 if config.activation == "swiglu" else 1  # SwiGLU has a gate and an up projection
-    mlp = n_in * (c * config.d_ff + config.d_ff * b) + (config.d_ff * c + c * b)
-    per_layer = attn + mlp + 2 * norm
+    mlp = _mlp_params(config)
+    total = active = 0
+    for i in range(config.n_layers):
+        if config.is_moe_layer(i):  # router (no bias) + experts (+ the shared expert)
+            shared = mlp if config.shared_expert else 0
+            total += attn + 2 * norm + c * config.n_experts + config.n_experts * mlp + shared
+            active += attn + 2 * norm + c * config.n_experts + config.experts_per_token * mlp
+            active += shared
+        else:
+            total += attn + 2 * norm + mlp
+            active += attn + 2 * norm + mlp
     embed = config.vocab_size * c
     pos = config.max_seq_len * c if config.positions == "learned" else 0
     head = 0 if config.tie_embeddings else config.vocab_size * c
-    return embed + pos + config.n_layers * per_layer + norm + head
+    rest = embed + pos + norm + head
+    return total + rest, active + rest
+
+
+def count_params(config: ModelConfig) -> int:
+    """Number of parameters of `Transformer(config)`, computed from the shapes alone.
+
+    Tied embeddings count once. GPT-2 124M -> 124,439,808; Llama-2-7B -> 6,738,415,616;
+    Mixtral 8x7B -> 46,702,792,704 (every expert counts).
+    """
+    return _param_counts(config)[0]
+
+
+def count_active_params(config: ModelConfig) -> int:
+    """Parameters one token passes through: with a mixture of experts, only its
+    experts_per_token experts (and the shared one) of each MoE layer count. Equal to
+    `count_params` for a dense model. Mixtral 8x7B -> 12,879,925,248."""
+    return _param_counts(config)[1]
 
 
 def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
@@ -198,7 +316,8 @@ def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
 
     6N: each matmul weight does a multiply and an add per token forward (2N) and twice that
     backward (4N). N counts the weights used in matmuls: everything except the input token and
-    position embedding tables (lookups), but including the output head (a matmul, tied or not).
+    position embedding tables (lookups), but including the output head (a matmul, tied or not);
+    with a mixture of experts only the active ones (`count_active_params`).
     Attention adds 12 * n_layers * d_model * seq_len (QK^T and AV: 2 matmuls of 2*T*d_model
     FLOPs each, times 3 for forward+backward), counted over the full context as in nanoGPT and
     the PaLM paper (a causal kernel can skip about half of it). seq_len defaults to max_seq_len.
@@ -206,7 +325,7 @@ def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
     t = config.max_seq_len if seq_len is None else seq_len
     if t <= 0:
         raise ValueError(f"seq_len={t} must be positive")
-    n = count_params(config) - config.vocab_size * config.d_model  # drop the token table...
+    n = count_active_params(config) - config.vocab_size * config.d_model  # drop the table...
     n += config.vocab_size * config.d_model if config.tie_embeddings else 0  # ...keep the head
     if config.positions == "learned":
         n -= config.max_seq_len * config.d_model

@@ -1,10 +1,15 @@
-"""Convert between minillm `Transformer` and Hugging Face `GPT2LMHeadModel` / `LlamaForCausalLM`.
+"""Convert between minillm `Transformer` and Hugging Face `GPT2LMHeadModel`, `LlamaForCausalLM`
+and `MixtralForCausalLM`.
 
 Same architecture, same numbers: after conversion the logits agree to float rounding. The two
 renamings worth knowing:
   * GPT-2 stores its linear layers as `Conv1D` with weight (in, out), i.e. transposed
     relative to nn.Linear's (out, in), and fuses q, k, v into one `c_attn` of width 3C;
-  * Llama's q/k weights are already in the rotate-half RoPE layout we use (no permutation).
+  * Llama's q/k weights are already in the rotate-half RoPE layout we use (no permutation);
+  * Mixtral (transformers 5.x) stores its experts as 3-D tensors, gate and up fused:
+    experts.gate_up_proj (E, 2F, C) and experts.down_proj (E, C, F); ours are E SwiGLU modules.
+RoPE scaling: HF rope_parameters types default, linear, dynamic and yarn map to our
+rope_scaling (HF's L0 for "dynamic" is max_position_embeddings; ours original_max_seq_len).
 transformers is imported lazily, so `import minillm.interop` works without it.
 """
 
@@ -30,13 +35,16 @@ def _require(hf_config: Any, field: str, valid: tuple) -> None:
 
 
 def config_from_hf(hf_config: Any) -> ModelConfig:
-    """A ModelConfig for a HF GPT2Config or LlamaConfig; ValueError for what we cannot mirror."""
+    """A ModelConfig for a HF GPT2Config, LlamaConfig or MixtralConfig; ValueError for what we
+    cannot mirror."""
     kind = getattr(hf_config, "model_type", None)
     if kind == "gpt2":
         return _config_from_gpt2(hf_config)
     if kind == "llama":
         return _config_from_llama(hf_config)
-    raise ValueError(f"model_type={kind!r} unsupported; valid: 'gpt2', 'llama'")
+    if kind == "mixtral":
+        return _config_from_mixtral(hf_config)
+    raise ValueError(f"model_type={kind!r} unsupported; valid: 'gpt2', 'llama', 'mixtral'")
 
 
 def _config_from_gpt2(hf: Any) -> ModelConfig:
@@ -53,68 +61,145 @@ def _config_from_gpt2(hf: Any) -> ModelConfig:
     )  # fmt: skip
 
 
-def _config_from_llama(hf: Any) -> ModelConfig:
-    _require(hf, "hidden_act", ("silu",))
-    _require(hf, "attention_bias", (False,))
-    _require(hf, "mlp_bias", (False,))
-    _require(hf, "head_dim", (hf.hidden_size // hf.num_attention_heads,))
+YARN_EXTRAS = ("beta_fast", "beta_slow", "attention_factor", "mscale", "mscale_all_dim", "truncate")
+
+
+def _rope_scaling_from_hf(hf: Any) -> tuple[float, dict[str, Any] | None]:
+    """(rope_theta, our rope_scaling) from HF rope_parameters."""
     rope = dict(hf.rope_parameters)
-    if rope.get("rope_type", "default") not in ("default", "linear"):
-        raise ValueError(f"rope_type={rope['rope_type']!r} unsupported; valid: 'default', 'linear'")
-    scaling = None
-    if rope.get("rope_type") == "linear":  # position interpolation: our rope_scaling hook
-        scaling = {"type": "linear", "factor": float(rope["factor"])}
-    return ModelConfig(
+    kind = rope.get("rope_type", "default")
+    if rope.get("partial_rotary_factor", 1.0) != 1.0:
+        raise ValueError(
+            f"partial_rotary_factor={rope['partial_rotary_factor']} unsupported; valid: 1.0"
+        )
+    theta = float(rope["rope_theta"])
+    if kind == "default":
+        return theta, None
+    if kind == "linear":  # position interpolation
+        return theta, {"type": "linear", "factor": float(rope["factor"])}
+    if kind == "dynamic":  # HF's trained length is max_position_embeddings
+        scaling = {"type": "dynamic", "factor": float(rope["factor"])}
+        return theta, {**scaling, "original_max_seq_len": hf.max_position_embeddings}
+    if kind == "yarn":
+        original = rope["original_max_position_embeddings"]
+        factor = rope.get("factor") or hf.max_position_embeddings / original  # HF's fallback
+        scaling = {"type": "yarn", "factor": float(factor), "original_max_seq_len": original}
+        scaling.update({k: rope[k] for k in YARN_EXTRAS if rope.get(k) is not None})
+        return theta, scaling
+    raise ValueError(
+        f"rope_type={kind!r} unsupported; valid: 'default', 'linear', 'dynamic', 'yarn'"
+    )
+
+
+def _rope_scaling_to_hf(config: ModelConfig) -> tuple[dict[str, Any], int]:
+    """(HF rope_parameters, HF max_position_embeddings) for our rope settings."""
+    rope: dict[str, Any] = {"rope_type": "default", "rope_theta": config.rope_theta}
+    scaling, max_pos = config.rope_scaling, config.max_seq_len
+    if scaling is None:
+        return rope, max_pos
+    kind = scaling["type"]
+    if kind == "linear":
+        return {**rope, "rope_type": "linear", "factor": scaling["factor"]}, max_pos
+    if kind == "dynamic":  # HF reads the trained length from max_position_embeddings
+        return {**rope, "rope_type": "dynamic", "factor": scaling["factor"]}, scaling[
+            "original_max_seq_len"
+        ]
+    if kind == "yarn":
+        extras = {k: scaling[k] for k in YARN_EXTRAS if k in scaling}
+        rope = {**rope, "rope_type": "yarn", "factor": scaling["factor"], **extras}
+        return {
+            **rope,
+            "original_max_position_embeddings": scaling["original_max_seq_len"],
+        }, max_pos
+    raise ValueError(
+        f"rope_scaling type={kind!r} has no HF equivalent; valid: linear, dynamic, yarn (or None)"
+    )
+
+
+def _llama_like_fields(hf: Any) -> dict[str, Any]:
+    """The fields Llama and Mixtral configs share."""
+    _require(hf, "hidden_act", ("silu",))
+    _require(hf, "head_dim", (hf.hidden_size // hf.num_attention_heads, None))
+    theta, scaling = _rope_scaling_from_hf(hf)
+    return dict(
         vocab_size=hf.vocab_size, d_model=hf.hidden_size, n_layers=hf.num_hidden_layers,
         n_heads=hf.num_attention_heads, n_kv_heads=hf.num_key_value_heads,
         d_ff=hf.intermediate_size, max_seq_len=hf.max_position_embeddings, norm="rmsnorm",
         norm_eps=hf.rms_norm_eps, activation="swiglu", positions="rope",
-        rope_theta=float(rope["rope_theta"]), rope_scaling=scaling,
+        rope_theta=theta, rope_scaling=scaling,
         tie_embeddings=hf.tie_word_embeddings, bias=False, dropout=float(hf.attention_dropout),
-        init_std=hf.initializer_range, name="hf-llama",
+        init_std=hf.initializer_range,
+    )  # fmt: skip
+
+
+def _config_from_llama(hf: Any) -> ModelConfig:
+    _require(hf, "attention_bias", (False,))
+    _require(hf, "mlp_bias", (False,))
+    return ModelConfig(**_llama_like_fields(hf), name="hf-llama")
+
+
+def _config_from_mixtral(hf: Any) -> ModelConfig:
+    _require(hf, "sliding_window", (None,))
+    _require(hf, "router_jitter_noise", (0.0, 0))
+    return ModelConfig(
+        **_llama_like_fields(hf), n_experts=hf.num_local_experts,
+        experts_per_token=hf.num_experts_per_tok, moe_every=1, capacity_factor=None,
+        shared_expert=False, renormalize_topk=True,
+        router_aux_loss_coef=float(hf.router_aux_loss_coef), router_z_loss_coef=0.0,
+        name="hf-mixtral",
     )  # fmt: skip
 
 
 def hf_family(config: ModelConfig) -> str:
-    """'gpt2' or 'llama' if `config` is exactly representable in HF, else ValueError."""
+    """'gpt2', 'llama' or 'mixtral' if `config` is exactly representable in HF, else ValueError."""
+    dense = dict(n_experts=0)
     gpt2 = dict(positions="learned", norm="layernorm", activation="gelu", bias=True,
-                n_kv_heads=config.n_heads, rope_scaling=None)  # fmt: skip
-    llama = dict(positions="rope", norm="rmsnorm", activation="swiglu", bias=False)
-    for family, want in (("gpt2", gpt2), ("llama", llama)):
+                n_kv_heads=config.n_heads, rope_scaling=None, **dense)  # fmt: skip
+    llama = dict(positions="rope", norm="rmsnorm", activation="swiglu", bias=False, **dense)
+    mixtral = dict(positions="rope", norm="rmsnorm", activation="swiglu", bias=False,
+                   moe_every=1, capacity_factor=None, shared_expert=False,
+                   renormalize_topk=True)  # fmt: skip
+    for family, want in (("gpt2", gpt2), ("llama", llama), ("mixtral", mixtral)):
         if all(getattr(config, k) == v for k, v in want.items()):
-            return family
+            if family != "mixtral" or config.n_experts > 0:
+                return family
     raise ValueError(
-        f"config {config.name!r} matches neither HF family: GPT-2 needs {gpt2}; Llama needs {llama}"
+        f"config {config.name!r} matches no HF family: GPT-2 needs {gpt2}; Llama needs {llama}; "
+        f"Mixtral needs n_experts > 0 and {mixtral}"
     )
 
 
 def config_to_hf(config: ModelConfig, attn_implementation: str = "eager") -> Any:
-    """The HF GPT2Config / LlamaConfig for `config` (no bos/eos ids: our vocabularies vary)."""
+    """The HF GPT2Config / LlamaConfig / MixtralConfig for `config` (no bos/eos ids: our
+    vocabularies vary)."""
     import transformers
 
     common = dict(vocab_size=config.vocab_size, tie_word_embeddings=config.tie_embeddings,
                   initializer_range=config.init_std, bos_token_id=None, eos_token_id=None,
                   attn_implementation=attn_implementation)  # fmt: skip
-    if hf_family(config) == "gpt2":
+    family = hf_family(config)
+    if family == "gpt2":
         return transformers.GPT2Config(
             n_embd=config.d_model, n_layer=config.n_layers, n_head=config.n_heads,
             n_inner=config.d_ff, n_positions=config.max_seq_len, activation_function="gelu_new",
             layer_norm_epsilon=config.norm_eps, resid_pdrop=config.dropout,
             embd_pdrop=config.dropout, attn_pdrop=config.dropout, **common,
         )  # fmt: skip
-    rope: dict[str, Any] = {"rope_type": "default", "rope_theta": config.rope_theta}
-    if config.rope_scaling is not None:
-        if config.rope_scaling["type"] != "linear":
-            raise ValueError(
-                f"rope_scaling={config.rope_scaling} has no HF equivalent here; valid: linear"
-            )
-        rope = {**rope, "rope_type": "linear", "factor": config.rope_scaling["factor"]}
-    return transformers.LlamaConfig(
+    rope, max_pos = _rope_scaling_to_hf(config)
+    shared = dict(
         hidden_size=config.d_model, num_hidden_layers=config.n_layers,
         num_attention_heads=config.n_heads, num_key_value_heads=config.n_kv_heads,
-        intermediate_size=config.d_ff, max_position_embeddings=config.max_seq_len,
+        head_dim=config.head_dim,  # explicit: HF's yarn/dynamic read it (None in MixtralConfig)
+        intermediate_size=config.d_ff, max_position_embeddings=max_pos,
         rms_norm_eps=config.norm_eps, rope_parameters=rope, hidden_act="silu",
-        attention_bias=False, mlp_bias=False, attention_dropout=config.dropout, **common,
+        attention_dropout=config.dropout, **common,
+    )  # fmt: skip
+    if family == "llama":
+        return transformers.LlamaConfig(**shared, attention_bias=False, mlp_bias=False)
+    return transformers.MixtralConfig(
+        **shared, num_local_experts=config.n_experts,
+        num_experts_per_tok=config.experts_per_token, sliding_window=None,
+        router_aux_loss_coef=config.router_aux_loss_coef, router_jitter_noise=0.0,
     )  # fmt: skip
 
 
@@ -143,6 +228,11 @@ def _hf_shapes(config: ModelConfig, family: str) -> dict[str, tuple[int, ...]]:
                "mlp.down_proj.weight": (c, f), "input_layernorm.weight": (c,),
                "post_attention_layernorm.weight": (c,)}  # fmt: skip
         prefix = "model.layers"
+        if family == "mixtral":  # experts as 3-D tensors, gate and up fused
+            e = config.n_experts
+            del per["mlp.gate_proj.weight"], per["mlp.up_proj.weight"], per["mlp.down_proj.weight"]
+            per.update({"mlp.gate.weight": (e, c), "mlp.experts.gate_up_proj": (e, 2 * f, c),
+                        "mlp.experts.down_proj": (e, c, f)})  # fmt: skip
     for i in range(config.n_layers):
         shapes.update({f"{prefix}.{i}.{k}": s for k, s in per.items()})
     if not config.tie_embeddings:
@@ -185,11 +275,19 @@ def state_dict_from_hf(hf_state: dict[str, Tensor], config: ModelConfig) -> dict
         sd["tok_emb.weight"] = hf_state["model.embed_tokens.weight"]
         sd["norm_f.weight"] = hf_state["model.norm.weight"]
         for key in _hf_shapes(config, family):
-            if key.startswith("model.layers."):
+            if key.startswith("model.layers.") and ".mlp.experts." not in key:
                 new = "blocks." + key[len("model.layers.") :]
                 for old, repl in rename.items():
                     new = new.replace(old, repl)
-                sd[new] = hf_state[key]
+                sd[new.replace(".mlp.gate.", ".mlp.router.")] = hf_state[key]
+        if family == "mixtral":
+            for i in range(config.n_layers):
+                h, b = f"model.layers.{i}.mlp.experts", f"blocks.{i}.mlp.experts"
+                gate_up, down = hf_state[f"{h}.gate_up_proj"], hf_state[f"{h}.down_proj"]
+                for e in range(config.n_experts):
+                    gate, up = gate_up[e].chunk(2, dim=0)  # HF: gate rows first, then up
+                    sd[f"{b}.{e}.gate_proj.weight"], sd[f"{b}.{e}.up_proj.weight"] = gate, up
+                    sd[f"{b}.{e}.down_proj.weight"] = down[e]
     if not config.tie_embeddings:
         sd["lm_head.weight"] = hf_state["lm_head.weight"]
     return {k: t.detach().clone().contiguous() for k, t in sd.items()}
@@ -218,17 +316,31 @@ def state_dict_to_hf(model: Transformer) -> dict[str, Tensor]:
         out["model.embed_tokens.weight"] = sd["tok_emb.weight"]
         out["model.norm.weight"] = sd["norm_f.weight"]
         for key, value in sd.items():
-            if key.startswith("blocks."):
+            if key.startswith("blocks.") and ".mlp.experts." not in key:
                 new = "model.layers." + key[len("blocks.") :]
                 new = new.replace(".attn.", ".self_attn.").replace("attn_norm", "input_layernorm")
+                new = new.replace(".mlp.router.", ".mlp.gate.")
                 out[new.replace("mlp_norm", "post_attention_layernorm")] = value
+        if family == "mixtral":
+            for i in range(config.n_layers):
+                b, n = f"blocks.{i}.mlp.experts", range(config.n_experts)
+                out[f"model.layers.{i}.mlp.experts.gate_up_proj"] = torch.stack(
+                    [
+                        torch.cat([sd[f"{b}.{e}.gate_proj.weight"], sd[f"{b}.{e}.up_proj.weight"]])
+                        for e in n
+                    ]
+                )
+                out[f"model.layers.{i}.mlp.experts.down_proj"] = torch.stack(
+                    [sd[f"{b}.{e}.down_proj.weight"] for e in n]
+                )
     out["lm_head.weight"] = sd["lm_head.weight"]  # the tied copy too: HF expects the key
     return {k: t.detach().clone().contiguous() for k, t in out.items()}
 
 
 # -------------------------------------------------------------------- models
 def from_hf(hf_model: Any) -> Transformer:
-    """A minillm Transformer with the weights of a HF GPT2LMHeadModel or LlamaForCausalLM."""
+    """A minillm Transformer with the weights of a HF GPT2LMHeadModel, LlamaForCausalLM or
+    MixtralForCausalLM."""
     config = config_from_hf(hf_model.config)
     model = Transformer(config)
     model.load_weights(state_dict_from_hf(hf_model.state_dict(), config))
@@ -236,15 +348,16 @@ def from_hf(hf_model: Any) -> Transformer:
 
 
 def to_hf(model: Transformer, attn_implementation: str = "eager") -> Any:
-    """The HF GPT2LMHeadModel / LlamaForCausalLM with the same weights, in eval mode."""
+    """The HF GPT2LMHeadModel / LlamaForCausalLM / MixtralForCausalLM with the same weights,
+    in eval mode."""
     import transformers
 
     hf_config = config_to_hf(model.config, attn_implementation)
-    cls = (
-        transformers.GPT2LMHeadModel
-        if hf_config.model_type == "gpt2"
-        else transformers.LlamaForCausalLM
-    )
+    cls = {
+        "gpt2": transformers.GPT2LMHeadModel,
+        "llama": transformers.LlamaForCausalLM,
+        "mixtral": transformers.MixtralForCausalLM,
+    }[hf_config.model_type]
     hf_model = cls(hf_config)
     missing, unexpected = hf_model.load_state_dict(state_dict_to_hf(model), strict=False)
     if missing or unexpected:  # a mapping bug, not a user error: fail loudly

@@ -4,8 +4,9 @@
                -> n_layers pre-norm blocks (attention with RoPE/ALiBi inside, MLP)
                -> final norm -> lm_head -> logits (B, T, vocab_size)
 
-`forward` returns a `TransformerOutput(logits, loss, attentions)`: loss is the mean
-next-token cross-entropy when `targets` are given (positions with target -100 are ignored).
+`forward` returns a `TransformerOutput`: loss is the mean next-token cross-entropy when
+`targets` are given (positions with target -100 are ignored), plus, in a mixture-of-experts
+model, router_aux_loss_coef * aux_loss + router_z_loss_coef * z_loss (also reported apart).
 """
 
 from __future__ import annotations
@@ -28,16 +29,26 @@ from minillm.layers.embedding import (
     SinusoidalPositionalEmbedding,
     TokenEmbedding,
 )
+from minillm.layers.moe import MoEStats
 from minillm.layers.norm import build_norm
 
 
 @dataclass
 class TransformerOutput:
-    """logits: (B, T, V); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None."""
+    """logits: (B, T, V); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None.
+
+    With MoE layers: lm_loss is the cross-entropy alone (loss adds the weighted router
+    losses); aux_loss and z_loss are the load-balancing and z-losses averaged over the MoE
+    layers (unweighted); moe_stats holds each MoE layer's `MoEStats` (routing, drops).
+    """
 
     logits: Tensor
     loss: Tensor | None = None
     attentions: list[Tensor] | None = None
+    lm_loss: Tensor | None = None
+    aux_loss: Tensor | None = None
+    z_loss: Tensor | None = None
+    moe_stats: list[MoEStats] | None = None
 
 
 class Transformer(nn.Module):
@@ -128,14 +139,22 @@ class Transformer(nn.Module):
                 x, w = x
                 attentions.append(w)
         logits = self.lm_head(self.norm_f(x))
-        loss = None
+        out = TransformerOutput(logits, None, attentions)
+        moe_stats = [b.mlp.last_stats for b in self.blocks if b.is_moe]
+        if moe_stats:
+            out.moe_stats = moe_stats
+            out.aux_loss = torch.stack([s.load_balancing_loss for s in out.moe_stats]).mean()
+            out.z_loss = torch.stack([s.z_loss for s in out.moe_stats]).mean()
         if targets is not None:
             if targets.shape != idx.shape:
                 raise ValueError(
                     f"targets.shape={tuple(targets.shape)} must equal idx.shape={tuple(idx.shape)}"
                 )
-            loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
-        return TransformerOutput(logits, loss, attentions)
+            out.loss = out.lm_loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
+            if moe_stats:
+                out.loss = out.lm_loss + self.config.router_aux_loss_coef * out.aux_loss
+                out.loss = out.loss + self.config.router_z_loss_coef * out.z_loss
+        return out
 
     # ------------------------------------------------------------------ accounting
     def num_params(self, non_embedding: bool = False) -> int:

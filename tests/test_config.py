@@ -114,3 +114,13 @@ def test_kv_cache_bytes_llama2_7b():
     assert kv_cache_bytes(gqa, 4096, batch_size=4, bytes_per_value=1) == 2**30
     with pytest.raises(ValueError, match="seq_len=-1"):
         kv_cache_bytes(cfg, -1)
+
+
+def test_kv_cache_mha_gqa_mqa_at_32k():
+    # Llama-2-7B is MHA (32 KV heads): 2 * 32 layers * 4096 * 32768 tokens * 2 bytes = 16 GiB
+    assert kv_cache_bytes(ModelConfig.preset("llama2-7b"), 32768) == 16 * 2**30
+    # Llama-2-70B uses GQA (8 KV heads of 128 for 64 query heads): 2 * 80 * 1024 * 32768 * 2
+    assert kv_cache_bytes(ModelConfig.preset("llama2-70b"), 32768) == 10 * 2**30
+    assert count_params(ModelConfig.preset("llama2-70b")) == 68_976_648_192
+    mqa = ModelConfig.preset("llama2-7b", n_kv_heads=1)
+    assert kv_cache_bytes(mqa, 32768) == 16 * 2**30 // 32

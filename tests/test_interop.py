@@ -41,6 +41,23 @@ def _llama(**kw):
     return model
 
 
+def _mixtral(**kw):
+    args = dict(vocab_size=96, hidden_size=32, intermediate_size=24, num_hidden_layers=2,
+                num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=32,
+                num_local_experts=4, num_experts_per_tok=2, attn_implementation="eager",
+                **NO_SPECIAL)  # fmt: skip
+    cfg = transformers.MixtralConfig(**{**args, **kw})
+    torch.manual_seed(0)
+    model = transformers.MixtralForCausalLM(cfg).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.uniform_(0.5, 1.5)
+            if "mlp.gate" in name:  # spread the router logits: top-2 is decided by real gaps
+                p.mul_(20.0)
+    return model
+
+
 HF_MODELS = {
     "gpt2": _gpt2,
     "gpt2-untied": lambda: _gpt2(tie_word_embeddings=False),
@@ -48,6 +65,33 @@ HF_MODELS = {
     "llama-tied-mqa": lambda: _llama(tie_word_embeddings=True, num_key_value_heads=1),
     "llama-theta-linear": lambda: _llama(
         rope_parameters={"rope_type": "linear", "rope_theta": 500.0, "factor": 2.0}
+    ),
+    # IDS has 11 tokens: past the trained 8, so the dynamic frequencies really change
+    "llama-dynamic": lambda: _llama(
+        max_position_embeddings=8,
+        rope_parameters={"rope_type": "dynamic", "rope_theta": 100.0, "factor": 3.0},
+    ),
+    "llama-yarn": lambda: _llama(
+        rope_parameters={
+            "rope_type": "yarn",
+            "rope_theta": 100.0,
+            "factor": 4.0,
+            "original_max_position_embeddings": 8,
+            "beta_fast": 8.0,
+        }  # fmt: skip
+    ),
+    "mixtral": _mixtral,
+    "mixtral-tied-top1-yarn": lambda: _mixtral(
+        tie_word_embeddings=True,
+        head_dim=8,  # HF's yarn reads config.head_dim, None by default in MixtralConfig
+        num_experts_per_tok=1,
+        num_key_value_heads=1,
+        rope_parameters={
+            "rope_type": "yarn",
+            "rope_theta": 100.0,
+            "factor": 2.0,
+            "original_max_position_embeddings": 16,
+        },  # fmt: skip
     ),
 }
 IDS = torch.randint(0, 96, (2, 11), generator=torch.Generator().manual_seed(1))
@@ -73,10 +117,13 @@ def test_to_hf_logits_match(name):
     assert from_hf(hf).config == ours.config
 
 
-@pytest.mark.parametrize("preset", ["gpt2-tiny", "llama-tiny"])
+@pytest.mark.parametrize("preset", ["gpt2-tiny", "llama-tiny", "moe-tiny"])
 def test_presets_round_trip_through_hf_sdpa(preset):
     torch.manual_seed(0)
-    ours = Transformer(ModelConfig.preset(preset)).eval()
+    config = ModelConfig.preset(preset)
+    if config.n_experts:  # Mixtral has no shared expert, no capacity, every layer sparse
+        config = config.replace(shared_expert=False, capacity_factor=None, moe_every=1)
+    ours = Transformer(config).eval()
     hf = to_hf(ours, attn_implementation="sdpa")
     ids = IDS % ours.config.vocab_size
     with torch.no_grad():
@@ -121,14 +168,16 @@ def test_unsupported_configs_are_named():
         config_from_hf(transformers.GPT2Config(activation_function="relu", **NO_SPECIAL))
     with pytest.raises(ValueError, match=r"scale_attn_by_inverse_layer_idx=True unsupported"):
         config_from_hf(transformers.GPT2Config(scale_attn_by_inverse_layer_idx=True, **NO_SPECIAL))
-    with pytest.raises(ValueError, match=r"model_type='bert' unsupported; valid: 'gpt2', 'llama'"):
+    with pytest.raises(
+        ValueError, match=r"model_type='bert' unsupported; valid: 'gpt2', 'llama', 'mixtral'"
+    ):
         config_from_hf(transformers.BertConfig())
     with pytest.raises(
         ValueError, match=r"LlamaConfig.hidden_act='gelu' unsupported; valid: \('silu',\)"
     ):
         config_from_hf(transformers.LlamaConfig(hidden_act="gelu", **NO_SPECIAL))
     alibi = ModelConfig.preset("llama-tiny", positions="alibi")
-    with pytest.raises(ValueError, match=r"matches neither HF family"):
+    with pytest.raises(ValueError, match=r"matches no HF family"):
         config_to_hf(alibi)
 
 
@@ -144,3 +193,46 @@ def test_padding_mask_matches_hf(name):
     real = mask.bool()  # padded queries see nothing; HF and we fill those rows differently
     torch.testing.assert_close(mine[real], theirs[real], atol=1e-5, rtol=1e-5)
     assert (mine[0, 4:] - ours(IDS).logits[0, 4:]).abs().max() > 1e-3  # the mask mattered
+
+
+def test_mixtral_configs_and_aux_loss():
+    hf = HF_MODELS["mixtral"]()
+    config = config_from_hf(hf.config)
+    assert (config.n_experts, config.experts_per_token, config.moe_every) == (4, 2, 1)
+    assert config.router_aux_loss_coef == hf.config.router_aux_loss_coef
+    ours = from_hf(hf).eval()
+    with torch.no_grad():
+        theirs = hf(IDS, output_router_logits=True)
+        out = ours(IDS)
+    # HF pools the layers into one loss; ours averages per layer: compare layer by layer
+    for mine, their_logits in zip(out.moe_stats, theirs.router_logits):
+        torch.testing.assert_close(mine.router_logits, their_logits, atol=1e-5, rtol=1e-5)
+    mixtral = pytest.importorskip("transformers.models.mixtral.modeling_mixtral")
+    per_layer = [mixtral.load_balancing_loss_func((r,), 4, 2) for r in theirs.router_logits]
+    torch.testing.assert_close(out.aux_loss, torch.stack(per_layer).mean(), atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(shared_expert=True), "Mixtral needs"),
+        (dict(capacity_factor=1.25), "Mixtral needs"),
+        (dict(moe_every=2), "Mixtral needs"),
+        (dict(rope_scaling={"type": "ntk", "factor": 2.0}), r"type='ntk' has no HF equivalent"),
+    ],
+)
+def test_moe_and_rope_configs_without_hf_equivalent(changes, message):
+    with pytest.raises(ValueError, match=message):
+        config_to_hf(ModelConfig.preset("moe-tiny", **changes))
+
+
+def test_unsupported_hf_rope_and_moe_fields_are_named():
+    rope = {"rope_type": "longrope", "rope_theta": 1e4, "short_factor": [1.0] * 4,
+            "long_factor": [1.0] * 4, "original_max_position_embeddings": 16}  # fmt: skip
+    with pytest.raises(ValueError, match=r"rope_type='longrope' unsupported; valid: 'default', "):
+        config_from_hf(transformers.LlamaConfig(
+            hidden_size=32, num_attention_heads=4, rope_parameters=rope, **NO_SPECIAL))  # fmt: skip
+    with pytest.raises(ValueError, match=r"MixtralConfig.sliding_window=64 unsupported"):
+        config_from_hf(transformers.MixtralConfig(sliding_window=64, **NO_SPECIAL))
+    with pytest.raises(ValueError, match=r"MixtralConfig.router_jitter_noise=0.1 unsupported"):
+        config_from_hf(transformers.MixtralConfig(router_jitter_noise=0.1, **NO_SPECIAL))

@@ -146,8 +146,10 @@ def test_rope_linear_scaling_interpolates_positions():
 
 
 def test_rope_scaling_errors():
-    with pytest.raises(ValueError, match=r"type='yarn' is unknown; valid: \['linear'"):
-        RotaryEmbedding(8, rope_scaling={"type": "yarn"})
+    with pytest.raises(
+        ValueError, match=r"type='longrope' is unknown; valid: \['dynamic', 'linear'"
+    ):
+        RotaryEmbedding(8, rope_scaling={"type": "longrope"})
     with pytest.raises(ValueError, match="factor >= 1"):
         RotaryEmbedding(8, rope_scaling={"type": "linear", "factor": 0.5})
 

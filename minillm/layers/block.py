@@ -5,7 +5,8 @@
 
 Normalising the input of each sublayer, not the residual stream itself, keeps an identity
 path from the embeddings to the output: gradients reach early layers undamped, which is what
-lets deep stacks train without warm-up tricks (Xiong et al., 2020).
+lets deep stacks train without warm-up tricks (Xiong et al., 2020). In a mixture-of-experts
+layer (config.is_moe_layer) the MLP is a `MoE`: same shapes, sparse inside.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from torch import Tensor, nn
 from minillm.config import ModelConfig
 from minillm.layers.attention import KVCache, MultiHeadAttention
 from minillm.layers.mlp import build_mlp
+from minillm.layers.moe import MoE
 from minillm.layers.norm import build_norm
 
 
@@ -26,7 +28,8 @@ class Block(nn.Module):
         self.attn_norm = build_norm(config.norm, config.d_model, config.norm_eps, config.bias)
         self.attn = MultiHeadAttention(config, layer_idx)
         self.mlp_norm = build_norm(config.norm, config.d_model, config.norm_eps, config.bias)
-        self.mlp = build_mlp(config)
+        self.is_moe = config.is_moe_layer(layer_idx)
+        self.mlp = MoE(config) if self.is_moe else build_mlp(config)
         self.dropout = nn.Dropout(config.dropout)  # on each sublayer's output (residual dropout)
 
     def forward(

@@ -1,5 +1,5 @@
 """Rotary position embeddings (RoPE, Su et al. 2021), in the rotate-half (GPT-NeoX / HF
-Llama) layout.
+Llama) layout, and the ways to stretch them past the trained context (lesson 05).
 
 Each head vector is split into D/2 pairs (x[i], x[i + D/2]); pair i at position p is rotated
 by the angle p * inv_freq[i], with inv_freq[i] = theta^(-2i/D). Rotating q at position m and k
@@ -7,13 +7,22 @@ at position n makes q.k depend only on the offset m - n: attention sees relative
 although each token is rotated by its own absolute position. Positions are per token (T,) or
 per sequence (B, T), so cached decoding and continuous batching work without change.
 
-The `rope_scaling` hook (lesson 05: context extension) maps a config dict such as
-{"type": "linear", "factor": 4.0} to a function that rewrites the frequencies; register more
-with `register_rope_scaling` (NTK-aware, YaRN, ...).
+Context extension rewrites the frequencies (`rope_scaling` in ModelConfig, a dict with a
+"type"), the same formulas as Hugging Face's `ROPE_INIT_FUNCTIONS`:
+  linear   position interpolation (Chen et al. 2023): every frequency / factor.
+  ntk      "NTK-aware" (bloc97, 2023): a larger base, theta * factor^(D/(D-2)); high
+           frequencies (local order) barely move, the lowest is interpolated by ~factor.
+  dynamic  dynamic NTK (emozilla): ntk with a factor that grows with the current length
+           L beyond original_max_seq_len; no change at all within the trained context.
+  yarn     YaRN (Peng et al. 2023): per-frequency blend - keep the fast dimensions,
+           interpolate the slow ones, ramp in between - plus an attention temperature
+           (cos and sin scaled by 0.1 ln(factor) + 1, so logits by its square).
+Register more with `@register_rope_scaling(name, keys=...)`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -22,29 +31,31 @@ from torch import Tensor, nn
 
 from minillm.kernels import ops
 
-# fn(inv_freq, scaling_config) -> (new inv_freq, attention_factor multiplying cos and sin)
-RopeScalingFn = Callable[[Tensor, dict[str, Any]], tuple[Tensor, float]]
+# fn(head_dim, theta, scaling_config, seq_len) -> (inv_freq: (D/2,), attention_factor).
+# seq_len is the current length (max position + 1); only "dynamic" types use it.
+RopeScalingFn = Callable[[int, float, dict[str, Any], int | None], tuple[Tensor, float]]
 ROPE_SCALING: dict[str, RopeScalingFn] = {}
+ROPE_SCALING_KEYS: dict[str, frozenset[str]] = {}
+DYNAMIC_ROPE_SCALING: set[str] = set()  # recomputed from the positions at every call
 
 
-def register_rope_scaling(name: str) -> Callable[[RopeScalingFn], RopeScalingFn]:
-    """Decorator adding a RoPE scaling variant under `name` (the "type" in rope_scaling)."""
+def register_rope_scaling(
+    name: str, keys: tuple[str, ...] = ("factor",), dynamic: bool = False
+) -> Callable[[RopeScalingFn], RopeScalingFn]:
+    """Decorator adding a RoPE scaling variant under `name` (the "type" in rope_scaling).
+
+    keys: the dict keys it accepts (besides "type"); anything else is rejected as a typo.
+    dynamic: the frequencies depend on the current sequence length.
+    """
 
     def add(fn: RopeScalingFn) -> RopeScalingFn:
         ROPE_SCALING[name] = fn
+        ROPE_SCALING_KEYS[name] = frozenset(keys)
+        if dynamic:
+            DYNAMIC_ROPE_SCALING.add(name)
         return fn
 
     return add
-
-
-@register_rope_scaling("linear")
-def _linear_scaling(inv_freq: Tensor, cfg: dict[str, Any]) -> tuple[Tensor, float]:
-    """Position interpolation (Chen et al., 2023): squeeze positions by `factor`, i.e. divide
-    every frequency by it, so a longer context maps onto the trained angle range."""
-    factor = float(cfg.get("factor", 0))
-    if factor < 1:
-        raise ValueError(f"rope_scaling 'linear' needs factor >= 1, got {cfg.get('factor')!r}")
-    return inv_freq / factor, 1.0
 
 
 def rope_frequencies(head_dim: int, theta: float = 10000.0) -> Tensor:
@@ -54,37 +65,169 @@ def rope_frequencies(head_dim: int, theta: float = 10000.0) -> Tensor:
     return 1.0 / theta ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
 
 
+# -------------------------------------------------------------------- the variants
+def _factor(cfg: dict[str, Any]) -> float:
+    factor = cfg.get("factor")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 1:
+        raise ValueError(
+            f"rope_scaling type={cfg.get('type')!r} needs factor >= 1 (the context "
+            f"multiplier, e.g. 4.0), got factor={factor!r}"
+        )
+    return float(factor)
+
+
+def _original_len(cfg: dict[str, Any]) -> int:
+    n = cfg.get("original_max_seq_len")
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise ValueError(
+            f"rope_scaling type={cfg.get('type')!r} needs original_max_seq_len, the trained "
+            f"context length (a positive int), got original_max_seq_len={n!r}"
+        )
+    return n
+
+
+@register_rope_scaling("linear")
+def linear_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
+    """Position interpolation: positions squeezed by `factor`, i.e. every frequency / factor,
+    so L * factor tokens map onto the angle range seen in training."""
+    return rope_frequencies(head_dim, theta) / _factor(cfg), 1.0
+
+
+@register_rope_scaling("ntk")
+def ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
+    """NTK-aware scaling: base theta * factor^(D/(D-2)). The lowest frequency is divided by
+    exactly `factor` (as linear would), the highest is unchanged, geometric in between."""
+    factor = _factor(cfg)
+    return rope_frequencies(head_dim, theta * factor ** (head_dim / (head_dim - 2))), 1.0
+
+
+@register_rope_scaling("dynamic", keys=("factor", "original_max_seq_len"), dynamic=True)
+def dynamic_ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
+    """Dynamic NTK: NTK with alpha = factor * L / L0 - (factor - 1) for the current length
+    L = max(seq_len, L0), so sequences within the trained L0 get plain RoPE (alpha = 1).
+
+    HF computes the same frequencies but keeps the largest ones it has grown to until a
+    sequence shorter than L0 resets them; here they are a function of the positions only.
+    """
+    factor, original = _factor(cfg), _original_len(cfg)
+    length = max(seq_len or original, original)
+    alpha = factor * length / original - (factor - 1)
+    return rope_frequencies(head_dim, theta * alpha ** (head_dim / (head_dim - 2))), 1.0
+
+
+def yarn_attention_factor(factor: float, mscale: float = 1.0) -> float:
+    """YaRN's temperature sqrt(1/t) = 0.1 * mscale * ln(factor) + 1 (1 when factor <= 1)."""
+    return 1.0 if factor <= 1 else 0.1 * mscale * math.log(factor) + 1.0
+
+
+@register_rope_scaling(
+    "yarn",
+    keys=("factor", "original_max_seq_len", "beta_fast", "beta_slow", "attention_factor",
+          "mscale", "mscale_all_dim", "truncate"),
+)  # fmt: skip
+def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
+    """YaRN "NTK-by-parts" + temperature.
+
+    Dimension i makes r_i = L0 * inv_freq[i] / (2 pi) turns over the trained context L0.
+    Dimensions with r_i > beta_fast (32) turns keep their frequency (extrapolate: they saw
+    every angle in training); those with r_i < beta_slow (1 turn) are interpolated by
+    `factor`; a linear ramp over the dimension index blends the two in between.
+    """
+    factor, original = _factor(cfg), _original_len(cfg)
+    beta_fast, beta_slow = float(cfg.get("beta_fast") or 32), float(cfg.get("beta_slow") or 1)
+    if not beta_fast > beta_slow > 0:
+        raise ValueError(
+            f"rope_scaling 'yarn' needs beta_fast > beta_slow > 0, got "
+            f"beta_fast={beta_fast}, beta_slow={beta_slow}"
+        )
+    attention_factor = cfg.get("attention_factor")
+    if attention_factor is None:
+        mscale, mscale_all = cfg.get("mscale"), cfg.get("mscale_all_dim")
+        attention_factor = yarn_attention_factor(factor)
+        if mscale and mscale_all:  # DeepSeek's variant: a ratio of two temperatures
+            attention_factor = yarn_attention_factor(factor, mscale) / yarn_attention_factor(
+                factor, mscale_all
+            )
+    elif not attention_factor > 0:
+        raise ValueError(f"rope_scaling 'yarn' needs attention_factor > 0, got {attention_factor}")
+
+    def dim_for_turns(turns: float) -> float:  # the (fractional) dim index making `turns`
+        return head_dim * math.log(original / (turns * 2 * math.pi)) / (2 * math.log(theta))
+
+    low, high = dim_for_turns(beta_fast), dim_for_turns(beta_slow)
+    if cfg.get("truncate", True):
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, head_dim - 1)
+    if low == high:
+        high += 0.001  # avoid a zero-width ramp
+    ramp = ((torch.arange(head_dim // 2, dtype=torch.float32) - low) / (high - low)).clamp(0, 1)
+    extrapolate = 1 - ramp  # 1 for the fast dims (keep), 0 for the slow ones (interpolate)
+    inv_freq = rope_frequencies(head_dim, theta)
+    inv_freq = (inv_freq / factor) * (1 - extrapolate) + inv_freq * extrapolate
+    return inv_freq, float(attention_factor)
+
+
+def check_rope_scaling(rope_scaling: dict[str, Any] | None, head_dim: int, theta: float) -> None:
+    """Raise ValueError naming the bad key or value of a rope_scaling dict (None is valid)."""
+    if rope_scaling is None:
+        return
+    if not isinstance(rope_scaling, dict) or "type" not in rope_scaling:
+        raise ValueError(
+            f"rope_scaling={rope_scaling!r} must be None or a dict with a 'type' key, "
+            "e.g. {'type': 'linear', 'factor': 4.0}"
+        )
+    kind = rope_scaling["type"]
+    if kind not in ROPE_SCALING:
+        raise ValueError(f"rope_scaling type={kind!r} is unknown; valid: {sorted(ROPE_SCALING)}")
+    unknown = sorted(set(rope_scaling) - {"type"} - ROPE_SCALING_KEYS[kind])
+    if unknown:
+        raise ValueError(
+            f"rope_scaling type={kind!r} got unknown keys {unknown}; "
+            f"valid: {sorted(ROPE_SCALING_KEYS[kind])}"
+        )
+    ROPE_SCALING[kind](head_dim, theta, rope_scaling, None)  # validates the values
+
+
+# -------------------------------------------------------------------- the module
 class RotaryEmbedding(nn.Module):
     """Computes the half-size cos/sin tables for given positions.
 
     forward(positions: (T,) or (B, T) int) -> (cos, sin), each (T, D/2) or (B, T, D/2),
     ready for `apply_rope`. No table is cached: angles are recomputed from positions, so any
-    position works (extrapolation is lesson 05's subject, not an error here).
+    position works (extrapolation is lesson 05's subject, not an error here). With a
+    rope_scaling dict the frequencies are rescaled and cos, sin multiplied by the variant's
+    attention factor (YaRN's temperature; 1 otherwise).
     """
 
     def __init__(
         self, head_dim: int, theta: float = 10000.0, rope_scaling: dict[str, Any] | None = None
     ) -> None:
         super().__init__()
-        inv_freq, self.attention_factor = rope_frequencies(head_dim, theta), 1.0
-        if rope_scaling is not None:
-            kind = rope_scaling.get("type")
-            if kind not in ROPE_SCALING:
-                raise ValueError(
-                    f"rope_scaling type={kind!r} is unknown; valid: {sorted(ROPE_SCALING)}"
-                )
-            inv_freq, self.attention_factor = ROPE_SCALING[kind](inv_freq, rope_scaling)
+        check_rope_scaling(rope_scaling, head_dim, theta)
         self.head_dim, self.theta, self.rope_scaling = head_dim, theta, rope_scaling
+        self.kind = None if rope_scaling is None else rope_scaling["type"]
+        inv_freq, self.attention_factor = self._frequencies(None)
         self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def _frequencies(self, seq_len: int | None) -> tuple[Tensor, float]:
+        if self.kind is None:
+            return rope_frequencies(self.head_dim, self.theta), 1.0
+        return ROPE_SCALING[self.kind](self.head_dim, self.theta, self.rope_scaling, seq_len)
 
     def forward(
         self, positions: Tensor, dtype: torch.dtype = torch.float32
     ) -> tuple[Tensor, Tensor]:
+        inv_freq, factor = self.inv_freq.to(positions.device), self.attention_factor
+        if self.kind in DYNAMIC_ROPE_SCALING:
+            seq_len = int(positions.max()) + 1
+            inv_freq, factor = self._frequencies(seq_len)
+            inv_freq = inv_freq.to(positions.device)
         # Angles in float32 even for half-precision models: p * inv_freq loses all its
         # precision in fp16/bf16 once p reaches a few thousand.
-        angles = positions.to(torch.float32)[..., None] * self.inv_freq.to(positions.device)
-        cos = angles.cos() * self.attention_factor
-        sin = angles.sin() * self.attention_factor
+        angles = positions.to(torch.float32)[..., None] * inv_freq
+        cos, sin = angles.cos(), angles.sin()
+        if factor != 1.0:
+            cos, sin = cos * factor, sin * factor
         return cos.to(dtype), sin.to(dtype)
 
     def extra_repr(self) -> str:
