@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXTRAS ?= course,dev,oracles
 PORT   ?= 8888
+# Jupyter refuses to run as root unless asked (containers and CI machines often are root).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 NBVAL  := --nbval-lax --nbval-current-env --sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: setup lab test test-fast notebooks lint format release clean
@@ -18,7 +20,7 @@ $(VENV)/.minillm-setup: pyproject.toml tools/setup_env.py
 
 ## Open the course in JupyterLab, starting at lesson 00.
 lab: setup
-	$(BIN)/jupyter lab --port=$(PORT) notebooks/00_setup_and_tour.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/00_setup_and_tour.ipynb
 
 ## Everything CI runs: exercises in sync, unit tests (slow ones too), every notebook under nbval.
 test: setup
