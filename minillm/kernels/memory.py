@@ -5,7 +5,9 @@ does not see torch's allocations. ``TensorMemoryTracker`` watches every tensor t
 operation returns while it is active (a ``TorchDispatchMode``, which also sees the backward
 pass), adds its storage's bytes when the storage is created and subtracts them when the storage
 is freed (a ``weakref.finalize`` on the storage object, which PyTorch keeps alive exactly as
-long as the storage). The maximum of that running sum is the peak.
+long as the storage). The maximum of that running sum is the peak; the plain sum of every
+allocation (``allocated_bytes``) counts the intermediate tensors written, which is what kernel
+fusion removes.
 
 What it counts: every tensor created by an op inside the ``with`` block, including the ones
 autograd saves for backward. What it misses: scratch memory an op allocates and frees inside
@@ -31,6 +33,7 @@ class TensorMemoryTracker(TorchDispatchMode):
         super().__init__()
         self.live_bytes = 0
         self.peak_bytes = 0
+        self.allocated_bytes = 0  # total ever allocated: a floor on the memory traffic
         self._sizes: dict[int, int] = {}  # storage data_ptr -> bytes, for storages alive now
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -46,6 +49,7 @@ class TensorMemoryTracker(TorchDispatchMode):
             return
         self._sizes[key] = nbytes
         self.live_bytes += nbytes
+        self.allocated_bytes += nbytes
         self.peak_bytes = max(self.peak_bytes, self.live_bytes)
         weakref.finalize(storage, self._free, key)
 
