@@ -1,0 +1,337 @@
+"""The training loop: batches in, AdamW steps out, with the safety rails of a real run.
+
+    >>> trainer = Trainer(model, train_tokens, val_tokens, TrainConfig(max_steps=300))
+    >>> history = trainer.fit()                 # tqdm bar; evaluates every eval_interval steps
+    >>> trainer.evaluate()                      # {"loss": ..., "perplexity": ...}
+    >>> trainer.save_checkpoint("ckpt/")        # ... later, in a fresh process:
+    >>> trainer = Trainer.resume("ckpt/", model, train_tokens, val_tokens)
+
+One optimizer step (`train_step`):
+  1. lr = schedule(step), written into the optimizer;
+  2. grad_accum micro-batches: forward under autocast (bf16/fp16) or in fp32, loss / grad_accum,
+     backward (the gradients add up: the mean over grad_accum * batch_size sequences);
+  3. a NaN/inf loss raises `NonFiniteLossError` naming the step, before any update;
+  4. fp16 only: unscale the gradients (the loss was multiplied by the scaler's factor so small
+     gradients do not flush to zero in fp16), skip the step if any is inf;
+  5. clip the global gradient norm, AdamW step, zero the gradients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from minillm.data.dataset import RandomWindows, SequentialWindows
+from minillm.train.checkpoint import TrainerState, load_checkpoint, save_checkpoint
+from minillm.train.optim import AdamW, clip_grad_norm, param_groups
+from minillm.train.recompute import enable_gradient_checkpointing
+from minillm.train.schedule import CosineSchedule
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+# Fields that may change when resuming without changing the numbers of the run.
+RESUME_MAY_DIFFER = frozenset({"eval_interval", "eval_batches", "compile", "log_interval"})
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or inf: training stopped before applying that step."""
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of a run. Tokens per optimizer step = batch_size * grad_accum * seq_len."""
+
+    batch_size: int = 16
+    seq_len: int = 256
+    grad_accum: int = 1
+    max_steps: int = 1000
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 50
+    weight_decay: float = 0.1
+    beta1: float = 0.9
+    beta2: float = 0.95
+    eps: float = 1e-8
+    grad_clip: float = 1.0  # 0 disables clipping
+    precision: str = "fp32"  # "fp32", "bf16" (autocast, CPU or CUDA), "fp16" (+ loss scaling)
+    grad_checkpointing: bool = False  # recompute each block's activations in backward
+    compile: bool = False  # torch.compile the model
+    eval_interval: int = 100  # steps between evaluations (0: only at the end)
+    eval_batches: int = 20  # validation batches per evaluation
+    log_interval: int = 1  # steps between history entries
+    seed: int = 0  # data order (and dropout, through torch's RNG)
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "seq_len", "grad_accum", "max_steps", "eval_batches"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name}={v!r} must be a positive int")
+        for name in ("warmup_steps", "eval_interval"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
+        if self.log_interval < 1:
+            raise ValueError(f"log_interval={self.log_interval!r} must be >= 1")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r} is unknown; valid: {PRECISIONS}")
+        if self.grad_clip < 0:
+            raise ValueError(f"grad_clip={self.grad_clip!r} must be >= 0 (0 disables it)")
+        CosineSchedule(self.lr, self.max_steps, self.warmup_steps, self.min_lr)  # validates
+
+    @property
+    def tokens_per_step(self) -> int:
+        return self.batch_size * self.grad_accum * self.seq_len
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"unknown TrainConfig fields {unknown}; valid: {sorted(known)}")
+        return cls(**d)
+
+
+def autocast(precision: str, device_type: str) -> contextlib.AbstractContextManager:
+    """The forward-pass context for a precision: autocast to bf16/fp16, or nothing for fp32.
+
+    Autocast runs matmuls in half precision but keeps the weights (and so the optimizer's
+    update) in fp32: the "fp32 master weights" of mixed-precision training come for free."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type, dtype=dtype)
+
+
+def accumulate_gradients(
+    model: nn.Module,
+    micro_batches: list[tuple[Tensor, Tensor]],
+    precision: str = "fp32",
+    loss_scale: Any = None,
+) -> float:
+    """Forward + backward over micro-batches, adding up the gradients of their mean loss.
+
+    Each micro-batch loss is divided by len(micro_batches) before backward, so the summed
+    gradient equals the gradient of the mean loss over all of them: 4 micro-batches of 4
+    sequences give the gradient of one batch of 16 (tests/test_train.py checks it).
+    Returns the mean loss (a float). loss_scale: a GradScaler (fp16) or None.
+    """
+    n = len(micro_batches)
+    total = 0.0
+    device_type = next(model.parameters()).device.type
+    for x, y in micro_batches:
+        with autocast(precision, device_type):
+            loss = model(x, targets=y).loss / n
+        (loss_scale.scale(loss) if loss_scale is not None else loss).backward()
+        total += loss.item()
+    return total
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    tokens: np.ndarray,
+    batch_size: int,
+    seq_len: int,
+    max_batches: int | None = None,
+    precision: str = "fp32",
+) -> dict[str, float]:
+    """Mean next-token loss over consecutive windows of `tokens` and its perplexity exp(loss).
+
+    Every window counts once (`SequentialWindows.epoch`), up to max_batches batches. Perplexity
+    is the effective number of tokens the model is choosing between: exp(mean -log p).
+    """
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    total, count = 0.0, 0
+    for i, (x, y) in enumerate(SequentialWindows(tokens, batch_size, seq_len).epoch()):
+        if max_batches is not None and i >= max_batches:
+            break
+        with autocast(precision, device.type):
+            loss = model(x.to(device), targets=y.to(device)).loss
+        total += loss.item() * y.numel()
+        count += y.numel()
+    model.train(was_training)
+    mean = total / count
+    return {"loss": mean, "perplexity": math.exp(mean)}
+
+
+class Trainer:
+    """Owns the optimizer, schedule, data position and history of one training run."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        train_tokens: np.ndarray,
+        val_tokens: np.ndarray | None = None,
+        config: TrainConfig | None = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_interval: int = 0,
+    ) -> None:
+        self.config = config = config or TrainConfig()
+        self.model = model
+        self.device = next(model.parameters()).device
+        if config.precision == "fp16" and self.device.type not in ("cuda", "cpu"):
+            raise ValueError(f"precision='fp16' needs a CUDA or CPU model, got {self.device}")
+        self.train_tokens, self.val_tokens = train_tokens, val_tokens
+        self.data = RandomWindows(train_tokens, config.batch_size, config.seq_len, config.seed)
+        self.optimizer = AdamW(
+            param_groups(model, config.weight_decay),
+            lr=config.lr,
+            betas=(config.beta1, config.beta2),
+            eps=config.eps,
+        )
+        self.schedule = CosineSchedule(
+            config.lr, config.max_steps, config.warmup_steps, config.min_lr
+        )
+        # fp16 overflows above 65504 and flushes below ~6e-8: scale the loss so gradients land
+        # in range, unscale before the update, and skip steps whose gradients overflowed.
+        self.scaler = torch.amp.GradScaler(self.device.type) if config.precision == "fp16" else None
+        if config.grad_checkpointing:
+            enable_gradient_checkpointing(model)
+        self.forward_model = torch.compile(model) if config.compile else model
+        self.step = 0
+        self.history: list[dict[str, float]] = []
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.checkpoint_interval = checkpoint_interval
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self) -> dict[str, float]:
+        """One optimizer step (grad_accum micro-batches); returns its log entry."""
+        cfg = self.config
+        lr = self.schedule(self.step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.model.train()
+        batches = [
+            tuple(t.to(self.device) for t in self.data.next_batch()) for _ in range(cfg.grad_accum)
+        ]
+        loss = accumulate_gradients(self.forward_model, batches, cfg.precision, self.scaler)
+        if not math.isfinite(loss):
+            self.optimizer.zero_grad(set_to_none=True)
+            raise NonFiniteLossError(
+                f"loss is {loss} at step {self.step} (lr={lr:.3g}); stopped before updating the "
+                "weights. Try a lower lr, a longer warm-up, grad_clip, or bf16 instead of fp16."
+            )
+        if self.scaler is not None:
+            self.scaler.unscale_(self.optimizer)
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        norm = clip_grad_norm(params, cfg.grad_clip) if cfg.grad_clip > 0 else None
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)  # skipped if the unscaled grads hold inf/nan
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        entry = {"step": self.step, "loss": loss, "lr": lr}
+        if norm is not None:
+            entry["grad_norm"] = float(norm)
+        self.step += 1
+        return entry
+
+    def evaluate(self, max_batches: int | None = None) -> dict[str, float]:
+        """Validation loss and perplexity (needs val_tokens)."""
+        if self.val_tokens is None:
+            raise ValueError("this Trainer has no val_tokens to evaluate on")
+        cfg = self.config
+        n = cfg.eval_batches if max_batches is None else max_batches
+        return evaluate(self.model, self.val_tokens, cfg.batch_size, cfg.seq_len, n, cfg.precision)
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, progress: bool = True, until_step: int | None = None) -> list[dict[str, float]]:
+        """Train until max_steps (or until_step, to stop early and resume later).
+
+        Evaluates every eval_interval steps and after the last step (entries with "val_loss"),
+        checkpoints every checkpoint_interval steps into checkpoint_dir. Returns the history.
+        """
+        cfg = self.config
+        stop = cfg.max_steps if until_step is None else min(until_step, cfg.max_steps)
+        bar = tqdm(
+            total=cfg.max_steps, initial=self.step, desc="training", unit="step",
+            disable=not progress,
+        )  # fmt: skip
+        while self.step < stop:
+            entry = self.train_step()
+            done = self.step == cfg.max_steps
+            if self.val_tokens is not None and (
+                done or (cfg.eval_interval and self.step % cfg.eval_interval == 0)
+            ):
+                ev = self.evaluate()
+                entry["val_loss"], entry["val_perplexity"] = ev["loss"], ev["perplexity"]
+            if entry["step"] % cfg.log_interval == 0 or "val_loss" in entry or done:
+                self.history.append(entry)
+            bar.update(1)
+            bar.set_postfix(loss=f"{entry['loss']:.3f}", lr=f"{entry['lr']:.2e}")
+            if (
+                self.checkpoint_dir is not None
+                and self.checkpoint_interval
+                and self.step % self.checkpoint_interval == 0
+            ):
+                self.save_checkpoint(self.checkpoint_dir)
+        bar.close()
+        return self.history
+
+    # ------------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, path: str | os.PathLike) -> Path:
+        """Save weights, optimizer, schedule step, data position, RNG and history to `path`."""
+        state = TrainerState(
+            step=self.step,
+            model_config=self.model.config.to_dict(),
+            train_config=self.config.to_dict(),
+            data=self.data.state_dict(),
+            scaler=self.scaler.state_dict() if self.scaler is not None else None,
+            history=list(self.history),
+        )
+        return save_checkpoint(path, self.model, self.optimizer, state)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> None:
+        """Restore a checkpoint saved by `save_checkpoint` into this trainer."""
+        from minillm.train.checkpoint import CheckpointError
+
+        state = load_checkpoint(path, self.model, self.optimizer, self.model.config.to_dict())
+        live = self.config.to_dict()
+        diff = [
+            f"{k}: checkpoint {state.train_config.get(k)!r}, now {live[k]!r}"
+            for k in sorted(live)
+            if k not in RESUME_MAY_DIFFER and state.train_config.get(k) != live[k]
+        ]
+        if diff:
+            raise CheckpointError(
+                f"checkpoint {str(path)!r} was trained with a different TrainConfig (resuming "
+                "would not continue the same run): " + "; ".join(diff)
+            )
+        self.step = state.step
+        self.data.load_state_dict(state.data)
+        if self.scaler is not None and state.scaler:
+            self.scaler.load_state_dict(state.scaler)
+        self.history = list(state.history)
+
+    @classmethod
+    def resume(
+        cls,
+        path: str | os.PathLike,
+        model: nn.Module,
+        train_tokens: np.ndarray,
+        val_tokens: np.ndarray | None = None,
+        config: TrainConfig | None = None,
+        **kwargs: Any,
+    ) -> Trainer:
+        """A Trainer continuing the run saved at `path` (config defaults to the saved one)."""
+        from minillm.train.checkpoint import read_trainer_state
+
+        if config is None:
+            config = TrainConfig.from_dict(read_trainer_state(path).train_config)
+        trainer = cls(model, train_tokens, val_tokens, config, **kwargs)
+        trainer.load_checkpoint(path)
+        return trainer
