@@ -209,7 +209,7 @@ def bench_attention(
                         fwd_bwd_tflops=round(3.5 * fwd_flops / ms_fb / 1e9, 2),  # bwd = 2.5 fwd
                         peak_mib=round(_peak_mib(fwd_bwd, device), 3),
                     )
-                except torch.OutOfMemoryError:
+                except torch.cuda.OutOfMemoryError:
                     row["skipped"] = "out of memory"
                     if device == "cuda":
                         torch.cuda.empty_cache()

@@ -142,7 +142,9 @@ def test_flash_attention_kernel_errors_name_what_is_supported():
     with pytest.raises(ValueError, match=r"D=256.*16 <= D <= 128.*backend='torch'"):
         ops.flash_attention(q, q, q, backend="triton")
     q64 = torch.randn(1, 2, 4, 16, device=DEVICE, dtype=torch.float64)
-    with pytest.raises(TypeError, match="float64 is not supported; valid: float16, bfloat16"):
+    with pytest.raises(
+        TypeError, match="float64 is not supported by the Triton kernel; valid: float16, bfloat16"
+    ):
         ops.flash_attention(q64, q64, q64, backend="triton")
     if DEVICE == "cpu":
         qb = torch.randn(1, 2, 4, 16, dtype=torch.bfloat16)
@@ -162,3 +164,27 @@ def test_flash_attention_bf16_flash_criterion():
     assert_fa_criterion("out", out, pt, ref)
     for name, g, p, r in zip("qkv", grads, pt_grads, ref_grads):
         assert_fa_criterion(f"d{name}", g, p, r)
+
+
+@pytest.mark.parametrize("block_m, block_n", [(64, 32), (32, 64), (64, 64)])
+def test_flash_attention_gpu_block_shapes_in_the_interpreter(monkeypatch, block_m, block_n):
+    """The GPU launch uses other (and unequal) block sizes than the interpreter default; the
+    causal loop bounds (hi for the forward and dQ, the aligned lo for dK/dV) depend on them."""
+    from minillm.kernels import flash_attention as fa
+
+    monkeypatch.setattr(
+        fa, "_launch_config", lambda D, dtype, interpreted: dict(BLOCK_M=block_m, BLOCK_N=block_n)
+    )
+    for shape in [(1, 2, 1, 130, 130, 16), (1, 2, 2, 70, 150, 16)]:
+        B, H, H_kv, T, S, D = shape
+        q, k, v = make_qkv(*shape, torch.float32)
+        do = torch.randn(B, H, T, D, generator=torch.Generator().manual_seed(1)).to(DEVICE)
+        out, grads = run(
+            lambda *a: ops.flash_attention(*a, causal=True, backend="triton"), q, k, v, do
+        )
+        ref, ref_grads = run(
+            lambda *a: naive_attention(*(t.double() for t in a), True), q, k, v, do.double()
+        )
+        torch.testing.assert_close(out, ref.float(), atol=2e-5, rtol=1e-5)
+        for g, r in zip(grads, ref_grads):
+            torch.testing.assert_close(g, r.float(), atol=5e-5, rtol=1e-5)

@@ -199,7 +199,8 @@ def test_triton_head_dim_error_names_both_paths(monkeypatch):
         ops.flash_attention(q, q, q, backend="triton")
     x = torch.randn(3, 4, dtype=torch.float64)
     with pytest.raises(
-        TypeError, match="float64 is not supported; valid: float16, bfloat16, float32"
+        TypeError,
+        match="float64 is not supported by the Triton kernel; valid: float16, bfloat16, float32",
     ):
         ops.softmax(x, backend="triton")
 
@@ -232,3 +233,23 @@ def test_without_triton_auto_uses_torch_and_forcing_triton_explains(monkeypatch)
     monkeypatch.setenv("MINILLM_BACKEND", "triton")
     with pytest.raises(RuntimeError, match="MINILLM_BACKEND='triton'"):
         ops.rms_norm(x, w)
+
+
+def test_auto_falls_back_to_torch_where_the_kernel_cannot_go(monkeypatch):
+    """On a GPU, auto must not fail on a shape the kernel lacks (D=8, float64): it uses torch."""
+    monkeypatch.setattr(_utils, "resolve_backend", lambda backend, *t: "triton")
+    monkeypatch.setattr(_utils, "requested_backend", lambda backend: "auto")
+
+    def no_kernel(module):
+        raise AssertionError(f"kernel {module} loaded for an unsupported input")
+
+    monkeypatch.setattr(_utils, "load_kernel", no_kernel)
+    q = torch.randn(1, 2, 4, 8)
+    torch.testing.assert_close(ops.flash_attention(q, q, q), naive_attention(q, q, q, True).float())
+    x = torch.randn(3, 5, dtype=torch.float64)
+    torch.testing.assert_close(ops.softmax(x), torch.softmax(x, -1))
+
+
+def test_tensors_on_different_devices_are_rejected():
+    with pytest.raises(ValueError, match="one device"):
+        ops.rms_norm(torch.randn(2, 8), torch.randn(8, device="meta"))

@@ -23,6 +23,7 @@ from types import ModuleType
 import torch
 
 BACKENDS = ("auto", "torch", "triton")
+TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 
 
 @functools.lru_cache(maxsize=1)
@@ -40,32 +41,61 @@ def triton_available() -> bool:
     return triton_import_error() is None
 
 
-def resolve_backend(backend: str | None, *tensors: torch.Tensor) -> str:
-    """Return "torch" or "triton" for a call on ``tensors``; raise on an unknown name."""
+def requested_backend(backend: str | None) -> str:
+    """The backend asked for: ``backend`` if given, else $MINILLM_BACKEND, else "auto"."""
     source = "backend=" if backend is not None else "MINILLM_BACKEND="
     name = backend if backend is not None else os.environ.get("MINILLM_BACKEND", "auto")
     name = name.strip().lower()
     if name not in BACKENDS:
         raise ValueError(f"{source}{name!r} is not a backend; valid: {', '.join(BACKENDS)}")
+    return name
+
+
+def resolve_backend(backend: str | None, *tensors: torch.Tensor) -> str:
+    """Return "torch" or "triton" for a call on ``tensors``; raise on an unknown name."""
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        raise ValueError(
+            f"all tensors must be on one device, got {sorted(str(d) for d in devices)}"
+        )
+    name = requested_backend(backend)
     if name == "torch":
         return "torch"
     on_cuda = any(t.is_cuda for t in tensors)
     if name == "auto":
         return "triton" if on_cuda and triton_available() else "torch"
     # name == "triton": forced.
+    source = "backend=" if backend is not None else "MINILLM_BACKEND="
     if not triton_available():
         raise RuntimeError(
             f"{source}'triton' but triton cannot be imported ({triton_import_error()}). "
             "Triton ships for Linux (pip install triton); elsewhere use backend='torch' or "
             "'auto', which run the PyTorch path."
         )
-    if not on_cuda and any(t.device.type not in ("cpu", "cuda") for t in tensors):
-        devices = sorted({t.device.type for t in tensors})
+    if not on_cuda and any(t.device.type != "cpu" for t in tensors):
         raise ValueError(
             f"the Triton kernels run on CUDA tensors (or CPU tensors in the interpreter), "
-            f"got device(s) {devices}; use backend='torch'"
+            f"got device {tensors[0].device}; use backend='torch'"
         )
     return "triton"
+
+
+def use_triton(
+    backend: str | None, *tensors: torch.Tensor, unsupported: Exception | None = None
+) -> bool:
+    """Whether this call runs the Triton kernel.
+
+    ``unsupported`` is the error describing why the kernel cannot take these inputs (a dtype,
+    a head dim...), or None. A forced ``triton`` backend raises it; ``auto`` quietly uses the
+    PyTorch path instead, so a model on a GPU never fails because one layer's shape is unusual.
+    """
+    if resolve_backend(backend, *tensors) != "triton":
+        return False
+    if unsupported is None:
+        return True
+    if requested_backend(backend) == "triton":
+        raise unsupported
+    return False
 
 
 def interpreter_mode() -> bool:
@@ -116,14 +146,16 @@ def check_can_launch(kernel: object, *tensors: torch.Tensor, op: str) -> None:
         )
 
 
-def check_float_dtype(op: str, allowed: tuple[torch.dtype, ...], **tensors: torch.Tensor) -> None:
+def unsupported_dtype(op: str, **tensors: torch.Tensor) -> TypeError | None:
+    """The error for a dtype the Triton kernels do not take, or None."""
     for arg, t in tensors.items():
-        if t.dtype not in allowed:
-            names = ", ".join(str(d).replace("torch.", "") for d in allowed)
-            raise TypeError(f"{op}: {arg}.dtype={t.dtype} is not supported; valid: {names}")
-
-
-TRITON_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+        if t.dtype not in TRITON_DTYPES:
+            names = ", ".join(str(d).replace("torch.", "") for d in TRITON_DTYPES)
+            return TypeError(
+                f"{op}: {arg}.dtype={t.dtype} is not supported by the Triton kernel; valid: "
+                f"{names} (the torch path takes any float dtype: backend='torch')"
+            )
+    return None
 
 
 def next_power_of_2(n: int) -> int:

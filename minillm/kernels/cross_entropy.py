@@ -80,7 +80,7 @@ def _launch(x: Tensor, dx: Tensor, targets: Tensor, ignore_index: int, n_valid: 
     return loss
 
 
-def _check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
+def check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
     # An out-of-range target would read outside the row: check on the host (one sync).
     valid = targets[targets != ignore_index]
     if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= V):
@@ -92,9 +92,8 @@ def _check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
 
 def ce_chunk_triton(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: int):
     """The per-chunk step of ``fused_linear_ce``: overwrites ``logits`` (fp32, a private
-    buffer) with its gradient; returns (loss sum, gradient)."""
+    buffer) with its gradient; returns (loss sum, gradient). The caller checked the targets."""
     check_can_launch(_ce_fwd_bwd, logits, op="fused_linear_cross_entropy")
-    _check_targets_in_range(targets, logits.shape[1], ignore_index)
     if logits.stride(-1) != 1:
         logits = logits.contiguous()
     loss = _launch(logits, logits, targets.contiguous(), ignore_index, n_valid)
@@ -123,5 +122,5 @@ class CrossEntropyFunction(torch.autograd.Function):
 def cross_entropy_triton(logits: Tensor, targets: Tensor, ignore_index: int) -> Tensor:
     """logits (N, V), targets (N,) int64 -> mean loss, 0-d float32. Validated by ``ops``."""
     check_can_launch(_ce_fwd_bwd, logits, op="cross_entropy")
-    _check_targets_in_range(targets, logits.shape[1], ignore_index)
+    check_targets_in_range(targets, logits.shape[1], ignore_index)
     return CrossEntropyFunction.apply(logits, targets, ignore_index)

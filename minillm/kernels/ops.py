@@ -34,6 +34,8 @@ __all__ = [
 
 # Head dims the Triton FlashAttention kernel supports (the block is padded to a power of two).
 FLASH_HEAD_DIMS = (16, 128)
+# The Triton RMSNorm holds a whole row in one block.
+RMS_NORM_MAX_FEATURES = 65536
 
 
 def _check_float(op: str, **tensors: Tensor) -> None:
@@ -47,10 +49,6 @@ def _check_float(op: str, **tensors: Tensor) -> None:
 def _at_least_fp32(x: Tensor) -> torch.dtype:
     """float32 for half types (their reductions lose too much), float64 stays float64."""
     return torch.promote_types(x.dtype, torch.float32)
-
-
-def _triton_dtypes(op: str, **tensors: Tensor) -> None:
-    _utils.check_float_dtype(op, _utils.TRITON_DTYPES, **tensors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,8 +70,13 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float = 1e-6, *, backend: str | Non
         )
     if not eps > 0:
         raise ValueError(f"rms_norm: eps={eps} must be > 0")
-    if _utils.resolve_backend(backend, x, weight) == "triton":
-        _triton_dtypes("rms_norm", x=x, weight=weight)
+    problem = _utils.unsupported_dtype("rms_norm", x=x, weight=weight)
+    if x.shape[-1] > RMS_NORM_MAX_FEATURES:
+        problem = ValueError(
+            f"rms_norm: C={x.shape[-1]} features exceed the Triton kernel's one-block row limit "
+            f"{RMS_NORM_MAX_FEATURES}; the torch path has no limit (backend='torch')"
+        )
+    if _utils.use_triton(backend, x, weight, unsupported=problem):
         return _utils.load_kernel("rms_norm").rms_norm_triton(x, weight, eps)
     xf = x.to(_at_least_fp32(x))
     y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
@@ -106,8 +109,8 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor, *, backend: str | None = Non
         raise ValueError(
             f"apply_rope: cos.shape={tuple(cos.shape)} != sin.shape={tuple(sin.shape)}"
         )
-    if _utils.resolve_backend(backend, x, cos, sin) == "triton":
-        _triton_dtypes("apply_rope", x=x)
+    problem = _utils.unsupported_dtype("apply_rope", x=x)
+    if _utils.use_triton(backend, x, cos, sin, unsupported=problem):
         return _utils.load_kernel("rope").rope_triton(x, cos, sin)
     acc = _at_least_fp32(x)
     c = cos.to(acc).unsqueeze(-3)  # broadcast over heads: (1|B, 1, T, D/2)
@@ -129,8 +132,8 @@ def swiglu(gate: Tensor, up: Tensor, *, backend: str | None = None) -> Tensor:
             f"swiglu: gate {tuple(gate.shape)} {gate.dtype} and up {tuple(up.shape)} {up.dtype} "
             "must have the same shape and dtype"
         )
-    if _utils.resolve_backend(backend, gate, up) == "triton":
-        _triton_dtypes("swiglu", gate=gate)
+    problem = _utils.unsupported_dtype("swiglu", gate=gate)
+    if _utils.use_triton(backend, gate, up, unsupported=problem):
         return _utils.load_kernel("swiglu").swiglu_triton(gate, up)
     return F.silu(gate) * up
 
@@ -145,8 +148,7 @@ def softmax(x: Tensor, *, backend: str | None = None) -> Tensor:
     _check_float("softmax", x=x)
     if x.dim() == 0 or x.shape[-1] == 0:
         raise ValueError(f"softmax: x.shape={tuple(x.shape)} needs a non-empty last dim")
-    if _utils.resolve_backend(backend, x) == "triton":
-        _triton_dtypes("softmax", x=x)
+    if _utils.use_triton(backend, x, unsupported=_utils.unsupported_dtype("softmax", x=x)):
         return _utils.load_kernel("softmax").softmax_triton(x)
     # torch accumulates half-precision softmax in fp32 internally and saves y in x.dtype.
     return torch.softmax(x, dim=-1)
@@ -223,14 +225,14 @@ def flash_attention(
     _check_attention(q, k, v, causal)
     D = q.shape[-1]
     scale = 1.0 / math.sqrt(D) if scale is None else float(scale)
-    if _utils.resolve_backend(backend, q, k, v) == "triton":
-        lo, hi = FLASH_HEAD_DIMS
-        if not lo <= D <= hi:
-            raise ValueError(
-                f"flash_attention: head dim D={D} is not supported by the Triton kernel "
-                f"(supports {lo} <= D <= {hi}); the torch path supports any D (backend='torch')"
-            )
-        _triton_dtypes("flash_attention", q=q)
+    lo, hi = FLASH_HEAD_DIMS
+    problem = _utils.unsupported_dtype("flash_attention", q=q)
+    if not lo <= D <= hi:
+        problem = ValueError(
+            f"flash_attention: head dim D={D} is not supported by the Triton kernel "
+            f"(supports {lo} <= D <= {hi}); the torch path supports any D (backend='torch')"
+        )
+    if _utils.use_triton(backend, q, k, v, unsupported=problem):
         return _utils.load_kernel("flash_attention").flash_attention_triton(q, k, v, causal, scale)
     return _attention_torch(q, k, v, causal, scale)
 
@@ -273,8 +275,8 @@ def cross_entropy(
     if logits.dim() != 2:
         raise ValueError(f"cross_entropy: logits.shape={tuple(logits.shape)} must be (N, V)")
     _check_targets("cross_entropy", logits.shape[0], targets)
-    if _utils.resolve_backend(backend, logits, targets) == "triton":
-        _triton_dtypes("cross_entropy", logits=logits)
+    problem = _utils.unsupported_dtype("cross_entropy", logits=logits)
+    if _utils.use_triton(backend, logits, targets, unsupported=problem):
         return _utils.load_kernel("cross_entropy").cross_entropy_triton(
             logits, targets.long(), ignore_index
         )
@@ -325,8 +327,10 @@ def fused_linear_cross_entropy(
     _check_targets("fused_linear_cross_entropy", hidden.shape[0], targets)
     targets = targets.long()
     tensors = (hidden, weight, targets) + (() if bias is None else (bias,))
-    if _utils.resolve_backend(backend, *tensors) == "triton":
-        _triton_dtypes("fused_linear_cross_entropy", hidden=hidden)
-        chunk_loss = _utils.load_kernel("cross_entropy").ce_chunk_triton
+    problem = _utils.unsupported_dtype("fused_linear_cross_entropy", hidden=hidden)
+    if _utils.use_triton(backend, *tensors, unsupported=problem):
+        kernels = _utils.load_kernel("cross_entropy")
+        kernels.check_targets_in_range(targets, weight.shape[0], ignore_index)
+        chunk_loss = kernels.ce_chunk_triton
         return _flce_chunked(hidden, weight, targets, bias, ignore_index, chunk_size, chunk_loss)
     return _flce_chunked(hidden, weight, targets, bias, ignore_index, chunk_size)
