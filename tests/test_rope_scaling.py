@@ -91,7 +91,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-@pytest.mark.parametrize("seq_len", [L0 // 2, L0, 4 * L0 + 3])
+@pytest.mark.parametrize("seq_len", [L0 // 2, L0, 4 * L0 + 3, 1000])
 def test_matches_hf_llama_rotary_embedding(name, seq_len):
     ours_cfg, hf_params = CASES[name]
     positions = torch.arange(seq_len)

@@ -111,8 +111,13 @@ def dynamic_ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_le
     """
     factor, original = _factor(cfg), _original_len(cfg)
     length = max(seq_len or original, original)
-    alpha = factor * length / original - (factor - 1)
-    return rope_frequencies(head_dim, theta * alpha ** (head_dim / (head_dim - 2))), 1.0
+    if length == original:
+        return rope_frequencies(head_dim, theta), 1.0
+    # float32 arithmetic in HF's order: angles reach the hundreds, where the last bit of the
+    # base already moves cos/sin by ~1e-5
+    alpha = torch.tensor(factor * length, dtype=torch.float32) / original - (factor - 1)
+    base = theta * alpha ** (head_dim / (head_dim - 2))
+    return 1.0 / base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim), 1.0
 
 
 def yarn_attention_factor(factor: float, mscale: float = 1.0) -> float:
