@@ -29,16 +29,21 @@ def naive_attention(q, k, v, causal, scale=None):
 # ---------------------------------------------------------------------------------- values
 
 
-def test_rms_norm_matches_formula_and_hf():
+def test_rms_norm_matches_formula():
     torch.manual_seed(0)
     x, w = torch.randn(2, 5, 32), torch.randn(32)
     ref = w * x / torch.sqrt((x * x).mean(-1, keepdim=True) + 1e-6)
     torch.testing.assert_close(ops.rms_norm(x, w, **T), ref, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.slow  # importing transformers takes seconds
+def test_rms_norm_matches_hf_llama_exactly():
     llama = pytest.importorskip("transformers.models.llama.modeling_llama")
+    torch.manual_seed(0)
+    x, w = torch.randn(2, 5, 32).half(), torch.randn(32)
     hf = llama.LlamaRMSNorm(32, eps=1e-6)
     hf.weight.data.copy_(w)
-    xh = x.half()
-    torch.testing.assert_close(ops.rms_norm(xh, w, **T), hf(xh), atol=0, rtol=0)
+    torch.testing.assert_close(ops.rms_norm(x, w, **T), hf(x), atol=0, rtol=0)
 
 
 def test_apply_rope_rotates_pairs_and_accepts_batched_tables():
@@ -146,9 +151,9 @@ def test_fused_linear_cross_entropy_half_and_no_grad():
 
 def test_every_op_backward_matches_autograd_reference_in_float64():
     torch.manual_seed(0)
-    x = torch.randn(2, 3, 4, 8, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(1, 2, 3, 8, dtype=torch.float64, requires_grad=True)
     w = torch.randn(8, dtype=torch.float64, requires_grad=True)
-    ang = torch.randn(4, 4, dtype=torch.float64)
+    ang = torch.randn(3, 4, dtype=torch.float64)
     for fn in (
         lambda x: ops.rms_norm(x, w, **T),
         lambda x: ops.apply_rope(x, ang.cos(), ang.sin(), **T),
@@ -156,7 +161,7 @@ def test_every_op_backward_matches_autograd_reference_in_float64():
         lambda x: ops.softmax(x, **T),
         lambda x: ops.flash_attention(x, x[:, :1], x[:, :1] * 2, causal=True, **T),
     ):
-        assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5)
+        assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5, fast_mode=True)
 
 
 # ------------------------------------------------------------------------------- validation
