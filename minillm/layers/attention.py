@@ -22,20 +22,9 @@ from torch import Tensor, nn
 
 from minillm.config import ModelConfig
 from minillm.kernels import ops
+from minillm.kernels.ops import causal_mask  # one definition, shared with the kernels
 from minillm.layers.alibi import alibi_bias, alibi_slopes
 from minillm.layers.rope import RotaryEmbedding, apply_rope
-
-
-def causal_mask(t: int, s: int | None = None, device: torch.device | None = None) -> Tensor:
-    """(T, S) bool, True where query i may see key j: j <= i + S - T.
-
-    With S == T this is the lower triangle. With a KV cache (S > T) the T new queries are the
-    last T positions, so the mask is aligned bottom-right and they see the whole cache.
-    """
-    s = t if s is None else s
-    i = torch.arange(t, device=device)[:, None]  # query index
-    j = torch.arange(s, device=device)[None, :]  # key index
-    return j <= i + (s - t)
 
 
 def padding_mask(attention_mask: Tensor) -> Tensor:
