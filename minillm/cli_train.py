@@ -1,0 +1,75 @@
+"""``minillm train``: train a model with a named recipe (the course model by default).
+
+    minillm train --preset course                     # ~15 min on 2 cores -> ./course_model/
+    minillm train --preset tiny --out /tmp/tiny       # seconds: the same pipeline, tiny
+    minillm train --preset course --text notes/ --out my_model   # your own text
+    minillm train --preset course --resume            # continue from the work-dir checkpoint
+
+Overrides (--max-steps, --lr, ...) change the recipe; recipe.json records what ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from minillm.train.recipe import RECIPES, run_recipe
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="course", choices=sorted(RECIPES),
+                        help="recipe to run (default: course)")  # fmt: skip
+    parser.add_argument("--out", default=None, help="output folder (default: ./<preset>_model)")
+    parser.add_argument("--work-dir", default=None,
+                        help="token file and checkpoints (default: <out>-work)")  # fmt: skip
+    parser.add_argument("--text", default=None,
+                        help="train on this UTF-8 file or folder instead of the synthetic corpus")  # fmt: skip
+    parser.add_argument("--max-steps", type=int, default=None, help="optimizer steps")
+    parser.add_argument("--batch-size", type=int, default=None, help="sequences per step")
+    parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default=None)
+    parser.add_argument("--seed", type=int, default=None, help="data-order seed")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in the work dir, if there is one")  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def recipe_from_args(args: argparse.Namespace):
+    """The named recipe with the command-line overrides applied."""
+    recipe = RECIPES[args.preset]
+    train = dict(recipe.train)
+    for flag, key in (("max_steps", "max_steps"), ("batch_size", "batch_size"), ("lr", "lr"),
+                      ("precision", "precision"), ("seed", "seed")):  # fmt: skip
+        value = getattr(args, flag, None)
+        if value is not None:
+            train[key] = value
+    if "max_steps" in train and train.get("warmup_steps", 0) > train["max_steps"]:
+        train["warmup_steps"] = train["max_steps"]
+    changes = {"train": train}
+    if getattr(args, "text", None) is not None:
+        changes["text_path"] = args.text
+    if getattr(args, "threads", None) is not None:
+        changes["num_threads"] = args.threads
+    return recipe.replace(**changes)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        recipe = recipe_from_args(args)
+        out = args.out or f"{args.preset}_model"
+        run_recipe(recipe, out, args.work_dir, progress=not args.no_progress, resume=args.resume)
+    except (ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="minillm train", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
