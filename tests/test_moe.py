@@ -256,3 +256,24 @@ def test_bad_routing_arguments():
 
 def test_capacity_is_never_below_one_slot():
     assert expert_capacity(1, 64, 1, 0.01) == 1 == math.ceil(0.01 * 1 / 64)
+
+
+def test_router_losses_survive_non_reentrant_checkpointing():
+    # The MoE layer reports its losses through `last_stats`, outside the block's return value:
+    # non-reentrant activation checkpointing (lesson 08) must still backpropagate them.
+    from torch.utils.checkpoint import checkpoint
+
+    torch.manual_seed(0)
+    model = Transformer(_config(router_aux_loss_coef=1.0, router_z_loss_coef=0.1))
+    ids = torch.randint(0, 40, (2, 12))
+    model(ids, targets=ids).loss.backward()
+    plain = {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+    model.zero_grad(set_to_none=True)
+    for block in model.blocks:
+        block.forward = lambda *a, f=block.forward: checkpoint(f, *a, use_reentrant=False)
+    model(ids, targets=ids).loss.backward()
+    for name, p in model.named_parameters():
+        if name in plain:
+            torch.testing.assert_close(p.grad, plain[name])
+        else:
+            assert p.grad is None
