@@ -192,3 +192,34 @@ def test_train_config_errors():
         TrainConfig(batch_size=0)
     with pytest.raises(ValueError, match="unknown TrainConfig fields"):
         TrainConfig.from_dict({"batch": 3})
+
+
+def test_plot_loss_curves():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from minillm.train.plots import plot_loss_curves, smooth
+
+    history = [{"step": i, "loss": 5.0 - 0.1 * i, "lr": 1e-3} for i in range(20)]
+    history[-1]["val_loss"] = 3.2
+    ax = plot_loss_curves(history)
+    assert len(ax.lines) == 3  # raw, smoothed, validation
+    assert smooth([2.0, 2.0, 2.0]) == pytest.approx([2.0, 2.0, 2.0])  # bias-corrected EMA
+    with pytest.raises(ValueError, match="history is empty"):
+        plot_loss_curves([])
+
+
+@pytest.mark.slow
+def test_torch_compile_matches_eager():
+    pytest.importorskip("torch._inductor")
+    runs = []
+    for compile_ in (False, True):
+        cfg = TrainConfig(batch_size=2, seq_len=16, max_steps=2, warmup_steps=1, compile=compile_)
+        try:
+            runs.append(Trainer(tiny_model(), tokens(), None, cfg).fit(progress=False))
+        except Exception as e:  # no working C++ toolchain for inductor on this machine
+            if compile_:
+                pytest.skip(f"torch.compile unavailable: {type(e).__name__}: {e}"[:200])
+            raise
+    for a, b in zip(*runs):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
