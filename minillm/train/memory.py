@@ -17,8 +17,9 @@ operations of `minillm.layers` (pre-norm block, fused attention, no dropout):
 
     both norms: input and output            4 C
     q, attention output, o_proj input       3 C
-    k and v as attention reads them         2 kv   (kv = C on the torch path, which repeats
-                                                    the H_kv heads for GQA; H_kv * D without)
+    k and v as attention keeps them         2 kv   (kv = C by default: measured, torch's CPU
+                                                    SDPA keeps K and V at all H heads even for
+                                                    GQA; expand_kv=False counts H_kv * D)
     RoPE: q and k before rotation           C + H_kv * D
     MLP: SwiGLU gate, up, silu(gate), product = 4 d_ff (GELU MLP: input and output, 2 d_ff)
 
