@@ -28,8 +28,7 @@ saved log-softmax, 2 * 4 bytes each. Naive (non-flash) attention adds its scores
 probabilities: 2 H T values per token. With gradient checkpointing a layer keeps only its input
 (C per token) and one layer at a time is recomputed. `tests/test_train_memory.py` compares this
 estimate with the bytes autograd really saves on small models (within 15%); the small rest is
-per-token statistics (norm rstd, attention log-sum-exp) and integer ids. `tests/test_train_memory.py` compares this estimate with the bytes autograd
-really saves on a small model.
+per-token statistics (norm rstd, attention log-sum-exp) and integer ids.
 """
 
 from __future__ import annotations
