@@ -39,7 +39,9 @@ from minillm.train.schedule import CosineSchedule
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 # Fields that may change when resuming without changing the numbers of the run.
-RESUME_MAY_DIFFER = frozenset({"eval_interval", "eval_batches", "compile", "log_interval"})
+RESUME_MAY_DIFFER = frozenset(
+    {"eval_interval", "eval_batches", "compile", "log_interval", "deterministic"}
+)
 
 
 class NonFiniteLossError(RuntimeError):
@@ -69,6 +71,7 @@ class TrainConfig:
     eval_batches: int = 20  # validation batches per evaluation
     log_interval: int = 1  # steps between history entries
     seed: int = 0  # data order (and dropout, through torch's RNG)
+    deterministic: bool = True  # deterministic kernels (CPU embedding backward is not, else)
 
     def __post_init__(self) -> None:
         for name in ("batch_size", "seq_len", "grad_accum", "max_steps", "eval_batches"):
@@ -111,6 +114,28 @@ def autocast(precision: str, device_type: str) -> contextlib.AbstractContextMana
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type, dtype=dtype)
+
+
+@contextlib.contextmanager
+def deterministic_algorithms(enabled: bool = True):
+    """Run the block with `torch.use_deterministic_algorithms(True, warn_only=True)`, then
+    restore the previous setting.
+
+    Why: the backward of an embedding lookup adds many token gradients into the same rows; on
+    CPU, torch does that in parallel and the order of the additions (so the float rounding)
+    varies from run to run once a batch has a few thousand tokens. The deterministic version
+    sorts the ids first. warn_only: ops with no deterministic version warn instead of failing.
+    """
+    if not enabled:
+        yield
+        return
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
 
 
 def accumulate_gradients(
@@ -217,7 +242,8 @@ class Trainer:
         batches = [
             tuple(t.to(self.device) for t in self.data.next_batch()) for _ in range(cfg.grad_accum)
         ]
-        loss = accumulate_gradients(self.forward_model, batches, cfg.precision, self.scaler)
+        with deterministic_algorithms(cfg.deterministic):
+            loss = accumulate_gradients(self.forward_model, batches, cfg.precision, self.scaler)
         if not math.isfinite(loss):
             self.optimizer.zero_grad(set_to_none=True)
             raise NonFiniteLossError(
