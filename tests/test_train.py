@@ -122,6 +122,27 @@ def test_accumulating_4_micro_batches_equals_one_big_batch():
         torch.testing.assert_close(p.grad, q.grad, atol=1e-6, rtol=1e-4, msg=name)
 
 
+def test_accumulation_with_loss_masking_equals_one_big_batch():
+    # SFT masks prompts with -100, so micro-batches count different numbers of targets; a plain
+    # average of their means would weight a sparse micro-batch's tokens too much.
+    a, b = tiny_model(), tiny_model()
+    x = torch.randint(0, 64, (4, 17), generator=torch.Generator().manual_seed(5))
+    inputs, targets = x[:, :-1], x[:, 1:].clone()
+    targets[2:, :12] = -100  # the second half keeps only 4 of 16 targets per row
+    targets[3, :] = -100  # and one row has none at all
+    big = accumulate_gradients(a, [(inputs, targets)])
+    small = accumulate_gradients(b, [(inputs[:2], targets[:2]), (inputs[2:], targets[2:])])
+    assert small == pytest.approx(big, rel=1e-5)
+    for (name, p), q in zip(a.named_parameters(), b.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, atol=1e-6, rtol=1e-4, msg=name)
+
+
+def test_accumulation_with_no_targets_is_an_error():
+    x = torch.zeros(2, 8, dtype=torch.long)
+    with pytest.raises(ValueError, match="every target is ignore_index=-100"):
+        accumulate_gradients(tiny_model(), [(x, torch.full_like(x, -100))])
+
+
 # ------------------------------------------------------------------------------- the loop
 def test_training_lowers_the_loss_and_evaluates():
     data = np.tile(np.arange(64, dtype=np.uint16), 60)  # a learnable pattern

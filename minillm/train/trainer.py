@@ -8,7 +8,8 @@
 
 One optimizer step (`train_step`):
   1. lr = schedule(step), written into the optimizer;
-  2. grad_accum micro-batches: forward under autocast (bf16/fp16) or in fp32, loss / grad_accum,
+  2. grad_accum micro-batches: forward under autocast (bf16/fp16) or in fp32, each loss weighted
+     by its share of the step's targets,
      backward (the gradients add up: the mean over grad_accum * batch_size sequences);
   3. a NaN/inf loss raises `NonFiniteLossError` naming the step, before any update;
   4. fp16 only: unscale the gradients (the loss was multiplied by the scaler's factor so small
@@ -143,20 +144,30 @@ def accumulate_gradients(
     micro_batches: list[tuple[Tensor, Tensor]],
     precision: str = "fp32",
     loss_scale: Any = None,
+    ignore_index: int = -100,
 ) -> float:
-    """Forward + backward over micro-batches, adding up the gradients of their mean loss.
+    """Forward + backward over micro-batches, adding up to the gradient of the mean loss.
 
-    Each micro-batch loss is divided by len(micro_batches) before backward, so the summed
-    gradient equals the gradient of the mean loss over all of them: 4 micro-batches of 4
-    sequences give the gradient of one batch of 16 (tests/test_train.py checks it).
+    The model's loss is a mean over each micro-batch's counted targets (those != ignore_index).
+    Weighting each one by its share of all counted targets makes the summed gradient equal the
+    gradient of the mean over every target of every micro-batch: 4 micro-batches of 4 sequences
+    give the gradient of one batch of 16, also when loss masking (SFT) leaves the micro-batches
+    with different numbers of targets (tests/test_train.py checks both).
     Returns the mean loss (a float). loss_scale: a GradScaler (fp16) or None.
     """
-    n = len(micro_batches)
+    counts = [int((y != ignore_index).sum()) for _, y in micro_batches]
+    total_targets = sum(counts)
+    if total_targets == 0:
+        raise ValueError(
+            f"every target is ignore_index={ignore_index}: there is nothing to learn from"
+        )
     total = 0.0
     device_type = next(model.parameters()).device.type
-    for x, y in micro_batches:
+    for (x, y), count in zip(micro_batches, counts):
+        if count == 0:  # no targets: its mean loss is undefined and its gradient zero
+            continue
         with autocast(precision, device_type):
-            loss = model(x, targets=y).loss / n
+            loss = model(x, targets=y).loss * (count / total_targets)
         (loss_scale.scale(loss) if loss_scale is not None else loss).backward()
         total += loss.item()
     return total
