@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 import regex
 
+from minillm.tokenizer.pretokenize import count_pretokens
+
 WORD_PATTERN = r" ?[^\s]+|\s+"
 
 
@@ -80,10 +82,7 @@ class UnigramTokenizer:
     ) -> UnigramTokenizer:
         """Prune a seed vocabulary (the `seed_factor * vocab_size` most frequent substrings of at
         most `max_piece_len` characters) down to `vocab_size` pieces, "<unk>" included."""
-        texts = [text] if isinstance(text, str) else list(text)
-        words: Counter[str] = Counter()
-        for t in texts:
-            words.update(_split_words(t))
+        words = count_pretokens([text] if isinstance(text, str) else text, WORD_PATTERN)
         if not words:
             raise ValueError("the training corpus is empty: there is no word to learn from")
         chars = Counter()

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 
 import regex
 
+from minillm.tokenizer.pretokenize import count_pretokens
+
 # BERT-style pre-tokenization: runs of word characters, and each punctuation mark on its own.
 WORD_PATTERN = r"\w+|[^\w\s]"
 PREFIX = "##"
@@ -49,10 +51,7 @@ class WordPieceTokenizer:
 
         Ties in score go to the lexicographically smallest pair, so training is deterministic.
         """
-        texts = [text] if isinstance(text, str) else list(text)
-        words: Counter[str] = Counter()
-        for t in texts:
-            words.update(_split_words(t))
+        words = count_pretokens([text] if isinstance(text, str) else text, WORD_PATTERN)
         if not words:
             raise ValueError("the training corpus is empty: there is no word to learn from")
         # Each word as a list of pieces: first character bare, the others "##"-prefixed.
