@@ -243,7 +243,25 @@ def _windows(tokens: np.ndarray, starts: np.ndarray, seq_len: int) -> tuple[torc
     return xy[:, :-1], xy[:, 1:]
 
 
-class RandomWindows:
+class _Windows:
+    """What both samplers share: batch i is a pure function of i, so the position is `index`."""
+
+    index: int
+
+    def batch(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.batch(self.index)
+        self.index += 1
+        return out
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        while True:
+            yield self.next_batch()
+
+
+class RandomWindows(_Windows):
     """Training batches: B windows of T + 1 tokens at uniformly random offsets.
 
     next_batch() -> (x, y), both (B, T) int64, y = x shifted by one token. Batch i depends only
@@ -261,15 +279,6 @@ class RandomWindows:
         starts = rng.integers(0, len(self.tokens) - self.seq_len, size=self.batch_size)
         return _windows(self.tokens, starts, self.seq_len)
 
-    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.batch(self.index)
-        self.index += 1
-        return out
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        while True:
-            yield self.next_batch()
-
     def state_dict(self) -> dict[str, int]:
         return {"kind": "random", "seed": self.seed, "index": self.index}
 
@@ -281,7 +290,7 @@ class RandomWindows:
         self.index = int(state["index"])
 
 
-class SequentialWindows:
+class SequentialWindows(_Windows):
     """Non-overlapping windows in file order, B per batch, wrapping around at the end.
 
     Window k covers tokens[k T : k T + T + 1]; batch i holds windows i B .. i B + B - 1 (mod the
@@ -298,15 +307,6 @@ class SequentialWindows:
     def batch(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         k = (i * self.batch_size + np.arange(self.batch_size)) % self.num_windows
         return _windows(self.tokens, k * self.seq_len, self.seq_len)
-
-    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        out = self.batch(self.index)
-        self.index += 1
-        return out
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        while True:
-            yield self.next_batch()
 
     def epoch(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """One pass: every window once, the last batch smaller if B does not divide them."""
