@@ -23,6 +23,15 @@ ACTIVATIONS = ("gelu", "swiglu")  # "gelu" is the tanh approximation, as in GPT-
 POSITIONS = ("learned", "sinusoidal", "rope", "alibi", "none")
 
 
+def dataclass_from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """cls(**d), refusing unknown keys by name (a config saved by another version, a typo)."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} fields {unknown}; valid: {sorted(known)}")
+    return cls(**d)
+
+
 @dataclass
 class ModelConfig:
     """Shape and flavour of a decoder-only transformer.
@@ -167,11 +176,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ModelConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown ModelConfig fields {unknown}; valid: {sorted(known)}")
-        return cls(**d)
+        return dataclass_from_dict(cls, d)
 
     @classmethod
     def from_json(cls, s: str) -> ModelConfig:

@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from minillm.config import dataclass_from_dict
 from minillm.data.dataset import RandomWindows, SequentialWindows
 from minillm.train.checkpoint import TrainerState, load_checkpoint, save_checkpoint
 from minillm.train.optim import AdamW, clip_grad_norm, param_groups
@@ -99,11 +100,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"unknown TrainConfig fields {unknown}; valid: {sorted(known)}")
-        return cls(**d)
+        return dataclass_from_dict(cls, d)
 
 
 def autocast(precision: str, device_type: str) -> contextlib.AbstractContextManager:
