@@ -204,7 +204,6 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
                         "timeout",
                         f"notebook time limit of {timeout:g} s reached (a cell hung?)",
                     )
-                    nb["cells"][i]["_timed_out"] = True
                     break
                 except DeadKernelError:
                     stopped = (
@@ -220,9 +219,6 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
                 "not run",
                 _one_line(f"could not run the notebook: {type(exc).__name__}: {exc}"),
             )
-    for cell in nb["cells"]:
-        if cell.pop("_timed_out", False):
-            cell.pop("_ran", None)
     return stopped
 
 
@@ -255,10 +251,7 @@ def format_table(results: list[NotebookResult]) -> str:
 
 def to_json(results: list[NotebookResult]) -> dict[str, Any]:
     return {
-        "notebooks": [
-            {**{k: v for k, v in asdict(r).items()}, "score": r.score, "max_score": r.max_score}
-            for r in results
-        ],
+        "notebooks": [{**asdict(r), "score": r.score, "max_score": r.max_score} for r in results],
         "score": sum(r.score for r in results),
         "max_score": sum(r.max_score for r in results),
     }
