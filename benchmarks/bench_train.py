@@ -2,15 +2,26 @@
 
 Same config, same weights (`minillm.interop.to_hf`), same batch, same optimizer (minillm's
 AdamW), fp32 on CPU. One "step" = forward with loss + backward + AdamW step + zero_grad.
-The two models are timed in alternation (A B B A ...) so that the load of a shared machine hits
-both alike; medians are reported. Also:
+Three contestants:
+
+  * hf: `LlamaForCausalLM(input_ids, labels)`, Hugging Face's own loss path;
+  * minillm: `model(x, targets=y, return_logits=False)`, the path `minillm.train` uses (the
+    loss is fused with the lm_head matmul, so the (B, T, V) logits never exist);
+  * minillm+logits: `model(x, targets=y)`, which also returns the logits (to show what the
+    lean loss path is worth).
+
+They are timed in alternation, in a new order each repeat, so that the load of a shared machine
+hits all alike. Reported: medians, and the median of the per-repeat (paired) ratios with a
+bootstrap 90% interval: on a noisy machine the interval, not one number, says whether a
+difference is real. Also:
 
   * model FLOP utilisation: 6N + attention FLOPs per token (`ModelConfig.flops_per_token`)
     times tokens/s, over the fp32 matmul peak measured in the same loop (best of the repeats);
   * peak memory: each model trains 3 steps in a fresh subprocess; we report the growth of its
     peak resident memory (VmHWM, reset after the imports) over the resident memory before the
     model was built (Linux);
-  * --profile: the top ops of one minillm step (torch.profiler), to see where the time goes.
+  * --profile: where one step's time goes (forward, backward, optimizer; matmuls, attention,
+    the rest) and the top ops (torch.profiler), for minillm and hf.
 
     python benchmarks/bench_train.py                       # prints a table
     python benchmarks/bench_train.py --repeats 15 --json out.json --profile
@@ -21,12 +32,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
 
 import torch
+from torch.profiler import record_function
 
 from minillm.config import ModelConfig, flops_per_token
 from minillm.interop import to_hf
@@ -39,27 +52,29 @@ def course_config(vocab_size: int = 4096) -> ModelConfig:
     return ModelConfig(**{**RECIPES["course"].model, "vocab_size": vocab_size}, name="course")
 
 
+CONTESTANTS = ("minillm", "minillm+logits", "hf")
+
+
 def build(which: str, config: ModelConfig):
-    """(model, step function) for "minillm" or "hf", same initial weights."""
+    """(model, step function) for one of CONTESTANTS, same initial weights."""
     torch.manual_seed(0)
     ours = Transformer(config)
-    model = ours if which == "minillm" else to_hf(ours, attn_implementation="sdpa").train()
+    model = to_hf(ours, attn_implementation="sdpa").train() if which == "hf" else ours
     opt = AdamW(param_groups(model, 0.1), lr=1e-4)
 
-    if which == "minillm":
-
-        def loss_fn(x, y):
-            return model(x, targets=y).loss
-    else:
-
-        def loss_fn(x, y):  # HF's own loss path: labels are shifted inside the model
+    def forward(x, y):
+        if which == "hf":  # HF's own loss path: labels are shifted inside the model
             return model(input_ids=x, labels=x).loss
+        return model(x, targets=y, return_logits=which == "minillm+logits").loss
 
     def step(x, y):
-        loss = loss_fn(x, y)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        with record_function("forward"):
+            loss = forward(x, y)
+        with record_function("backward"):
+            loss.backward()
+        with record_function("optimizer"):
+            opt.step()
+            opt.zero_grad(set_to_none=True)
         return loss
 
     return model, step
@@ -113,13 +128,37 @@ def peak_memory(which: str, batch_size: int, seq_len: int, threads: int) -> floa
     return json.loads(out.strip().splitlines()[-1])["peak_rss_growth_mib"]
 
 
-def profile_table(step, x, y, rows: int = 15) -> str:
+def bootstrap_median_interval(values: list[float], level: float = 0.9, n: int = 2000):
+    """(lo, hi): a bootstrap interval for the median of `values` (seeded, so reproducible)."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(n))
+    return medians[int((1 - level) / 2 * n)], medians[int((1 + level) / 2 * n) - 1]
+
+
+MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::addmm_", "aten::bmm", "aten::baddbmm")
+
+
+def profile_step(step, x, y, rows: int = 12) -> tuple[dict[str, float], str]:
+    """Profile one step: (milliseconds by phase and by kind of op, top-ops table)."""
     from torch.profiler import ProfilerActivity, profile
 
     step(x, y)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         step(x, y)
-    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows)
+    events = prof.key_averages()
+    ms = {"forward": 0.0, "backward": 0.0, "optimizer": 0.0}
+    kinds = {"matmul": 0.0, "attention": 0.0, "everything else": 0.0}
+    for e in events:
+        if e.key in ms:
+            ms[e.key] += e.cpu_time_total / 1e3
+            continue
+        kind = "matmul" if e.key in MATMUL_OPS else "everything else"
+        kind = "attention" if "scaled_dot_product" in e.key else kind
+        kinds[kind] += e.self_cpu_time_total / 1e3
+    # The autograd engine runs the backward ops outside the "backward" label's own thread
+    # frame on some builds; the op kinds are exact, the phases are indicative.
+    table = events.table(sort_by="self_cpu_time_total", row_limit=rows)
+    return {**ms, **kinds}, table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,14 +179,15 @@ def main(argv: list[str] | None = None) -> int:
 
     config = course_config()
     x, y = batch(config, args.batch_size, args.seq_len)
-    steps = {name: build(name, config)[1] for name in ("minillm", "hf")}
+    steps = {name: build(name, config)[1] for name in CONTESTANTS}
     for step in steps.values():  # warm-up: allocator, oneDNN primitives
         step(x, y)
         step(x, y)
     times: dict[str, list[float]] = {name: [] for name in steps}
     peaks: list[float] = []
+    order = list(steps)
     for r in range(args.repeats):
-        order = list(steps) if r % 2 == 0 else list(steps)[::-1]  # A B, B A, ...
+        random.Random(r).shuffle(order)  # a new order each repeat: no one always goes first
         for name in order:
             t = time.perf_counter()
             steps[name](x, y)
@@ -168,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "matmul_gflops_median": statistics.median(peaks),
         "flops_per_token": flops,
     }
-    for name, ts in times.items():
+    for name, ts in sorted(times.items(), key=lambda kv: kv[0] != "hf"):  # hf first
         med = statistics.median(ts)
         result[name] = {
             "step_s_median": med,
@@ -176,9 +216,11 @@ def main(argv: list[str] | None = None) -> int:
             "tokens_per_s_median": tokens / med,
             "mfu_median": tokens / med * flops / (peak * 1e9),
         }
-    result["speedup_median"] = result["hf"]["step_s_median"] / result["minillm"]["step_s_median"]
-    ratios = [h / m for h, m in zip(times["hf"], times["minillm"])]
-    result["speedup_paired_median"] = statistics.median(ratios)
+        if name != "hf":  # speed-up over HF: > 1 means faster than HF
+            ratios = [h / m for h, m in zip(times["hf"], ts)]
+            result[name]["speedup_median"] = result["hf"]["step_s_median"] / med
+            result[name]["speedup_paired_median"] = statistics.median(ratios)
+            result[name]["speedup_paired_90"] = bootstrap_median_interval(ratios)
     if not args.no_memory:
         for name in steps:
             result[name]["peak_rss_growth_mib"] = peak_memory(
@@ -190,21 +232,25 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.repeats} interleaved repeats")  # fmt: skip
     print(f"fp32 matmul peak (best of repeats): {peak:.1f} GFLOP/s "
           f"(median {result['matmul_gflops_median']:.1f})")  # fmt: skip
-    print(f"{'':10}{'step s (median)':>16}{'tokens/s':>10}{'MFU':>7}{'peak MiB':>10}")
+    head = f"{'':16}{'step s':>8}{'tokens/s':>10}{'MFU':>7}{'peak MiB':>10}"
+    print(head + f"{'vs HF':>8}{'paired [90% interval]':>26}")
     for name in steps:
         r = result[name]
         mem = f"{r['peak_rss_growth_mib']:.0f}" if "peak_rss_growth_mib" in r else "-"
-        print(f"{name:10}{r['step_s_median']:>16.3f}{r['tokens_per_s_median']:>10.0f}"
-              f"{r['mfu_median']:>7.1%}{mem:>10}")  # fmt: skip
-    print(f"minillm speed-up over HF: {result['speedup_median']:.2f}x (ratio of medians), "
-          f"{result['speedup_paired_median']:.2f}x (median of paired ratios)")  # fmt: skip
+        line = (f"{name:16}{r['step_s_median']:>8.3f}{r['tokens_per_s_median']:>10.0f}"
+                f"{r['mfu_median']:>7.1%}{mem:>10}")  # fmt: skip
+        if name != "hf":
+            lo, hi = r["speedup_paired_90"]
+            line += f"{r['speedup_median']:>7.2f}x{r['speedup_paired_median']:>10.2f}x"
+            line += f" [{lo:.2f}x, {hi:.2f}x]"
+        print(line)
+    print("vs HF: ratio of median step times; paired: median of the per-repeat ratios")
     if args.profile:
-        table = profile_table(steps["minillm"], x, y)
-        print("\nminillm, one training step, top ops by self CPU time:\n" + table)
-        result["profile_minillm"] = table
-        table = profile_table(steps["hf"], x, y)
-        print("\nHF, one training step, top ops by self CPU time:\n" + table)
-        result["profile_hf"] = table
+        for name in ("minillm", "hf"):
+            ms, table = profile_step(steps[name], x, y)
+            result[f"profile_{name}"] = {"ms": ms, "table": table}
+            parts = ", ".join(f"{k} {v:.0f} ms" for k, v in ms.items())
+            print(f"\n{name}, one profiled step: {parts}\ntop ops by self CPU time:\n{table}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -15,7 +15,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "release": ("minillm.course.release", "generate exercises/ from solutions/"),
     "grade": ("minillm.course.grade", "execute notebooks headless and print a score table"),
     "corpus": ("minillm.data.synthetic", "write the seeded course corpus to a text file"),
-    "train": ("minillm.cli_train", "train a model from a recipe (--preset course: the course model)"),
+    "train": (
+        "minillm.cli_train",
+        "train a model from a recipe (--preset course: the course model)",
+    ),
 }
 
 

@@ -35,14 +35,15 @@ from minillm.layers.norm import build_norm
 
 @dataclass
 class TransformerOutput:
-    """logits: (B, T, V); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None.
+    """logits: (B, T, V), or None when the forward was asked for the loss alone
+    (return_logits=False); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None.
 
     With MoE layers: lm_loss is the cross-entropy alone (loss adds the weighted router
     losses); aux_loss and z_loss are the load-balancing and z-losses averaged over the MoE
     layers (unweighted); moe_stats holds each MoE layer's `MoEStats` (routing, drops).
     """
 
-    logits: Tensor
+    logits: Tensor | None
     loss: Tensor | None = None
     attentions: list[Tensor] | None = None
     lm_loss: Tensor | None = None
@@ -106,6 +107,7 @@ class Transformer(nn.Module):
         positions: Tensor | None = None,
         kv_cache: KVCache | None = None,
         return_attention: bool = False,
+        return_logits: bool = True,
     ) -> TransformerOutput:
         """idx: (B, T) token ids -> TransformerOutput.
 
@@ -114,9 +116,22 @@ class Transformer(nn.Module):
         positions: (T,) or (B, T) absolute positions; default: after the cached ones.
         kv_cache: a KVCache (see minillm.layers.attention) to read and extend.
         return_attention: compute attention by the reference path and return the weights.
+        return_logits: False (with targets) computes the loss without ever holding the
+            (B, T, V) logits: `ops.fused_linear_cross_entropy` takes the lm_head matmul and
+            the loss a chunk of tokens at a time, gradients included. Same loss to float
+            rounding, much less memory, and faster on a CPU; training uses it. logits is None.
         """
         if idx.dim() != 2 or idx.shape[1] == 0:
             raise ValueError(f"idx.shape={tuple(idx.shape)} must be (B, T) with T >= 1")
+        if not return_logits and targets is None:
+            raise ValueError(
+                "return_logits=False returns the loss alone, so it needs targets; pass targets "
+                "or leave return_logits=True"
+            )
+        if targets is not None and targets.shape != idx.shape:
+            raise ValueError(
+                f"targets.shape={tuple(targets.shape)} must equal idx.shape={tuple(idx.shape)}"
+            )
         t = idx.shape[1]
         past = kv_cache.seq_len(0) if kv_cache is not None else 0
         if positions is None:
@@ -138,7 +153,17 @@ class Transformer(nn.Module):
             if return_attention:
                 x, w = x
                 attentions.append(w)
-        logits = self.lm_head(self.norm_f(x))
+        h = self.norm_f(x)
+        if return_logits:
+            logits = self.lm_head(h)
+            if targets is not None:
+                lm_loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        else:  # the lean loss path: the logits are never materialised
+            logits = None
+            w = self.lm_head.weight  # (under autocast h may be float32 while w is not)
+            lm_loss = ops.fused_linear_cross_entropy(
+                h.flatten(0, 1).to(w.dtype), w, targets.flatten(), self.lm_head.bias
+            )
         out = TransformerOutput(logits, None, attentions)
         moe_stats = [b.mlp.last_stats for b in self.blocks if b.is_moe]
         if moe_stats:
@@ -146,11 +171,7 @@ class Transformer(nn.Module):
             out.aux_loss = torch.stack([s.load_balancing_loss for s in out.moe_stats]).mean()
             out.z_loss = torch.stack([s.z_loss for s in out.moe_stats]).mean()
         if targets is not None:
-            if targets.shape != idx.shape:
-                raise ValueError(
-                    f"targets.shape={tuple(targets.shape)} must equal idx.shape={tuple(idx.shape)}"
-                )
-            out.loss = out.lm_loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
+            out.loss = out.lm_loss = lm_loss
             if moe_stats:
                 out.loss = out.lm_loss + self.config.router_aux_loss_coef * out.aux_loss
                 out.loss = out.loss + self.config.router_z_loss_coef * out.z_loss

@@ -199,7 +199,8 @@ def test_kernel_paths_reject_unsupported_dtypes_clearly():
         lambda: ops.softmax(x, backend="triton"),
     ):
         with pytest.raises(
-            TypeError, match="float64 is not supported by the Triton kernel; valid: float16, bfloat16, float32"
+            TypeError,
+            match="float64 is not supported by the Triton kernel; valid: float16, bfloat16, float32",
         ):
             call()
     if DEVICE == "cpu":

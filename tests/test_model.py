@@ -57,6 +57,38 @@ def test_loss_ignores_minus_100_and_float64_works():
     torch.testing.assert_close(out.loss, expected)
 
 
+@pytest.mark.parametrize("family", ["gpt2", "llama"])  # tied and untied lm_head
+@pytest.mark.parametrize("precision", ["fp32", "bf16-autocast"])
+def test_lean_loss_path_matches_logits_path(family, precision):
+    """return_logits=False (what training uses) gives the loss and every gradient of the
+    ordinary path, with ignored targets, tied embeddings and under bf16 autocast."""
+    model = _model(family).train()
+    idx, targets = _ids(), _ids(seed=2)
+    targets[0, :3] = -100
+    results = []
+    for return_logits in (True, False):
+        model.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", torch.bfloat16, enabled=precision != "fp32"):
+            out = model(idx, targets=targets, return_logits=return_logits)
+        out.loss.backward()
+        results.append((out, {n: p.grad.clone() for n, p in model.named_parameters()}))
+    (full, full_grads), (lean, lean_grads) = results
+    assert lean.logits is None and full.logits.shape == (2, 8, 50)
+    tol = dict(atol=1e-6, rtol=1e-5) if precision == "fp32" else dict(atol=2e-2, rtol=2e-2)
+    torch.testing.assert_close(lean.loss, full.loss, **tol)
+    for name, g in full_grads.items():
+        torch.testing.assert_close(lean_grads[name], g, **tol, msg=name)
+
+
+def test_lean_loss_path_adds_the_moe_router_losses():
+    model = _model("llama", n_experts=4, experts_per_token=2).train()
+    idx = _ids()
+    full, lean = (model(idx, targets=idx, return_logits=r) for r in (True, False))
+    torch.testing.assert_close(lean.loss, full.loss)
+    torch.testing.assert_close(lean.aux_loss, full.aux_loss)
+    assert lean.loss > lean.lm_loss  # the router losses are in
+
+
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_causality(family):
     model, idx = _model(family), _ids(t=10)
@@ -178,6 +210,8 @@ def test_forward_bad_input():
         model(_ids()[0])
     with pytest.raises(ValueError, match=r"targets.shape=\(2, 7\) must equal idx.shape=\(2, 8\)"):
         model(_ids(), targets=_ids(t=7))
+    with pytest.raises(ValueError, match=r"return_logits=False .* needs targets"):
+        model(_ids(), return_logits=False)
     assert _model("llama")(_ids(t=13)).logits.shape == (2, 13, 50)  # RoPE has no table limit
 
 

@@ -164,6 +164,91 @@ def test_every_op_backward_matches_autograd_reference_in_float64():
         assert torch.autograd.gradcheck(fn, (x,), eps=1e-6, atol=1e-5, fast_mode=True)
 
 
+def _formula(name):
+    """The plain formulas that autograd differentiates by itself: the reference for eager.py."""
+
+    def rms(x, w):
+        xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        return w * (xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + 1e-6)).to(x.dtype)
+
+    def rope(x, cos, sin):
+        acc = torch.promote_types(x.dtype, torch.float32)
+        c, s = cos.to(acc).unsqueeze(-3), sin.to(acc).unsqueeze(-3)
+        x1, x2 = x.to(acc).chunk(2, -1)
+        return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], -1).to(x.dtype)
+
+    return {"rms_norm": rms, "rope": rope, "swiglu": lambda a, b: F.silu(a) * b}[name]
+
+
+def test_hand_written_backwards_pass_gradcheck_on_every_input():
+    """eager.py's backward passes, checked by finite differences (float64), every input that
+    has a gradient, with the batched RoPE tables and distinct gate and up."""
+    torch.manual_seed(0)
+    d = dict(dtype=torch.float64, requires_grad=True)
+    x, w = torch.randn(2, 3, 8, **d), torch.randn(8, **d)
+    assert torch.autograd.gradcheck(lambda x, w: ops.rms_norm(x, w, **T), (x, w))
+    q = torch.randn(2, 3, 4, 8, **d)
+    ang = torch.randn(2, 4, 4, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda q: ops.apply_rope(q, ang.cos(), ang.sin(), **T), (q,))
+    a, b = torch.randn(3, 5, **d), torch.randn(3, 5, **d)
+    assert torch.autograd.gradcheck(lambda a, b: ops.swiglu(a, b, **T), (a, b))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_hand_written_backwards_match_autograd_of_the_formula(dtype):
+    """Values and gradients in every dtype the model trains in, on non-contiguous views (the
+    model feeds transposed q/k to RoPE), against autograd of the plain formulas."""
+    torch.manual_seed(0)
+    tol = {torch.float32: 1e-5, torch.float16: 2e-3, torch.bfloat16: 2e-2}[dtype]
+    ang = torch.randn(6, 8)
+    x = torch.randn(2, 6, 3, 16).to(dtype).transpose(1, 2)  # (B, H, T, D), not contiguous
+    w = torch.randn(16)
+    gu = torch.randn(2, 6, 32).to(dtype)
+    cases = {
+        "rms_norm": ((x, w), lambda x, w: ops.rms_norm(x, w, **T)),
+        "rope": ((x, ang.cos(), ang.sin()), lambda x, c, s: ops.apply_rope(x, c, s, **T)),
+        "swiglu": (tuple(gu.chunk(2, -1)), lambda a, b: ops.swiglu(a, b, **T)),
+    }
+    for name, (inputs, op) in cases.items():
+        grads = []
+        for fn in (op, _formula(name)):
+            leaves = [t.detach().clone().requires_grad_(t.is_floating_point()) for t in inputs]
+            if name == "rope":
+                leaves[1].requires_grad_(False), leaves[2].requires_grad_(False)
+            out = fn(*leaves)
+            dy = torch.randn(out.shape, generator=torch.Generator().manual_seed(1)).to(out.dtype)
+            out.backward(dy)
+            grads.append([out] + [t.grad for t in leaves if t.requires_grad])
+        for got, ref in zip(*grads):
+            assert got.dtype == ref.dtype, name
+            torch.testing.assert_close(got.float(), ref.float(), atol=tol, rtol=tol, msg=name)
+
+
+def test_frozen_inputs_get_no_gradient_and_the_rest_stay_right():
+    """Each input's gradient is computed only when asked for (a frozen norm weight, a frozen
+    up projection): the others are unchanged."""
+    torch.manual_seed(0)
+    x, w = torch.randn(4, 8, requires_grad=True), torch.randn(8)
+    ops.rms_norm(x, w, **T).sum().backward()
+    xr = x.detach().clone().requires_grad_()
+    _formula("rms_norm")(xr, w).sum().backward()
+    torch.testing.assert_close(x.grad, xr.grad)
+    a, b = torch.randn(4, 8), torch.randn(4, 8, requires_grad=True)
+    ops.swiglu(a, b, **T).sum().backward()
+    torch.testing.assert_close(b.grad, F.silu(a))
+
+
+def test_rope_with_learned_angles_still_passes_their_gradient():
+    """cos/sin that require grad take the autograd formula, so the angles learn."""
+    torch.manual_seed(0)
+    x = torch.randn(1, 2, 3, 8)
+    ang = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    x, probe = x.double(), torch.randn(1, 2, 3, 8, dtype=torch.float64)
+    assert torch.autograd.gradcheck(
+        lambda a: (ops.apply_rope(x, a.cos(), a.sin(), **T) * probe).sum(), (ang,)
+    )
+
+
 # ------------------------------------------------------------------------------- validation
 
 

@@ -233,15 +233,14 @@ def test_plot_loss_curves():
 @pytest.mark.slow
 def test_torch_compile_matches_eager():
     pytest.importorskip("torch._inductor")
+    try:  # skip only when inductor itself cannot compile here (no C++ toolchain)
+        torch.compile(lambda t: t * 2)(torch.ones(2))
+    except Exception as e:
+        pytest.skip(f"torch.compile unavailable: {type(e).__name__}: {e}"[:200])
     runs = []
-    for compile_ in (False, True):
+    for compile_ in (False, True):  # a failure of our model under compile is a failure
         cfg = TrainConfig(batch_size=2, seq_len=16, max_steps=2, warmup_steps=1, compile=compile_)
-        try:
-            runs.append(Trainer(tiny_model(), tokens(), None, cfg).fit(progress=False))
-        except Exception as e:  # no working C++ toolchain for inductor on this machine
-            if compile_:
-                pytest.skip(f"torch.compile unavailable: {type(e).__name__}: {e}"[:200])
-            raise
+        runs.append(Trainer(tiny_model(), tokens(), None, cfg).fit(progress=False))
     for a, b in zip(*runs):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
 

@@ -35,15 +35,15 @@ ChunkLossFn = Callable[[Tensor, Tensor, int, int], tuple[Tensor, Tensor]]
 def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: int):
     """Loss sum and gradient of the *mean* loss w.r.t. one chunk of logits.
 
-    ``logits`` is a private buffer (the chunk's matmul output), so it is overwritten in place
-    with the gradient: one (n, V) buffer per chunk instead of three."""
+    One fused log-softmax makes the only new (n, V) buffer; the gradient is then written over
+    it in place (exp turns log-probabilities into probabilities, minus one at each target)."""
     valid = targets != ignore_index
     safe_t = torch.where(valid, targets, 0)
-    lse = torch.logsumexp(logits, dim=-1)  # (n,)
-    picked = logits.gather(1, safe_t[:, None]).squeeze(1)
-    loss_sum = ((lse - picked) * valid).sum()
+    logp = torch.log_softmax(logits, dim=-1)
+    picked = logp.gather(1, safe_t[:, None]).squeeze(1)
+    loss_sum = -torch.where(valid, picked, 0.0).sum()
     # d(mean loss)/dlogits = (softmax - onehot) / n_valid on valid rows, 0 on ignored rows.
-    grad = logits.sub_(lse[:, None]).exp_()
+    grad = logp.exp_()
     grad[torch.arange(len(targets), device=logits.device), safe_t] -= 1.0
     grad *= (valid.to(grad.dtype) / max(n_valid, 1))[:, None]
     return loss_sum, grad

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from minillm.kernels import _utils
+from minillm.kernels.eager import RMSNormFunction, RoPEFunction, SwiGLUFunction
 from minillm.kernels.fused_linear_ce import fused_linear_cross_entropy as _flce_chunked
 
 __all__ = [
@@ -78,9 +79,9 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float = 1e-6, *, backend: str | Non
         )
     if _utils.use_triton(backend, x, weight, unsupported=problem):
         return _utils.load_kernel("rms_norm").rms_norm_triton(x, weight, eps)
-    xf = x.to(_at_least_fp32(x))
-    y = xf * torch.rsqrt(xf.pow(2).mean(-1, keepdim=True) + eps)
-    return weight * y.to(x.dtype)
+    # The formula, with its backward written out (eager.py):
+    #   y = weight * (x / sqrt(mean(x^2) + eps)).to(x.dtype), normalised in float32
+    return RMSNormFunction.apply(x, weight, eps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,11 +113,13 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor, *, backend: str | None = Non
     problem = _utils.unsupported_dtype("apply_rope", x=x)
     if _utils.use_triton(backend, x, cos, sin, unsupported=problem):
         return _utils.load_kernel("rope").rope_triton(x, cos, sin)
-    acc = _at_least_fp32(x)
-    c = cos.to(acc).unsqueeze(-3)  # broadcast over heads: (1|B, 1, T, D/2)
-    s = sin.to(acc).unsqueeze(-3)
-    x1, x2 = x.to(acc).chunk(2, dim=-1)
-    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
+    if cos.requires_grad or sin.requires_grad:  # learned angles: let autograd see the formula
+        acc = _at_least_fp32(x)
+        c = cos.to(acc).unsqueeze(-3)  # broadcast over heads: (1|B, 1, T, D/2)
+        s = sin.to(acc).unsqueeze(-3)
+        x1, x2 = x.to(acc).chunk(2, dim=-1)
+        return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
+    return RoPEFunction.apply(x, cos, sin)  # the same formula, backward written out
 
 
 # --------------------------------------------------------------------------------------------
@@ -135,7 +138,7 @@ def swiglu(gate: Tensor, up: Tensor, *, backend: str | None = None) -> Tensor:
     problem = _utils.unsupported_dtype("swiglu", gate=gate)
     if _utils.use_triton(backend, gate, up, unsupported=problem):
         return _utils.load_kernel("swiglu").swiglu_triton(gate, up)
-    return F.silu(gate) * up
+    return SwiGLUFunction.apply(gate, up)  # F.silu(gate) * up, backward written out
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,8 +20,10 @@ operations of `minillm.layers` (pre-norm block, fused attention, no dropout):
     k and v as attention keeps them         2 kv   (kv = C by default: measured, torch's CPU
                                                     SDPA keeps K and V at all H heads even for
                                                     GQA; expand_kv=False counts H_kv * D)
-    RoPE: q and k before rotation           C + H_kv * D
-    MLP: SwiGLU gate, up, silu(gate), product = 4 d_ff (GELU MLP: input and output, 2 d_ff)
+    MLP: SwiGLU gate, up and their product  3 d_ff (GELU MLP: input and output, 2 d_ff)
+
+RoPE keeps nothing per token: its hand-written backward (`minillm.kernels.eager`) needs only
+the cos/sin tables, and SwiGLU's recomputes silu(gate) rather than keeping it.
 
 in the compute dtype, plus the loss: the logits (B T V, fp32, kept by the output) and their
 saved log-softmax, 2 * 4 bytes each. Naive (non-flash) attention adds its scores and
@@ -86,10 +88,8 @@ def activation_bytes(
     kv_heads = config.n_heads if expand_kv else config.n_kv_heads
     kv = kv_heads * config.head_dim
     tokens = batch_size * seq_len
-    mlp = 4 * f if config.activation == "swiglu" else 2 * f
+    mlp = 3 * f if config.activation == "swiglu" else 2 * f
     per_token = 7 * c + 2 * kv + mlp
-    if config.positions == "rope":
-        per_token += c + config.n_kv_heads * config.head_dim
     if not flash_attention:
         per_token += 2 * h * seq_len  # the (T, T) scores and probabilities, per head
     layer = tokens * per_token * bytes_per_value

@@ -151,6 +151,9 @@ def accumulate_gradients(
     give the gradient of one batch of 16, also when loss masking (SFT) leaves the micro-batches
     with different numbers of targets (tests/test_train.py checks both).
     Returns the mean loss (a float). loss_scale: a GradScaler (fp16) or None.
+    The model is called as model(x, targets=y, return_logits=False) (a `Transformer`, or
+    anything with that signature returning an object with .loss): the loss without the
+    (B, T, V) logits, which training never looks at.
     """
     counts = [int((y != ignore_index).sum()) for _, y in micro_batches]
     total_targets = sum(counts)
@@ -164,7 +167,7 @@ def accumulate_gradients(
         if count == 0:  # no targets: its mean loss is undefined and its gradient zero
             continue
         with autocast(precision, device_type):
-            loss = model(x, targets=y).loss * (count / total_targets)
+            loss = model(x, targets=y, return_logits=False).loss * (count / total_targets)
         (loss_scale.scale(loss) if loss_scale is not None else loss).backward()
         total += loss.item()
     return total
@@ -192,7 +195,7 @@ def evaluate(
         if max_batches is not None and i >= max_batches:
             break
         with autocast(precision, device.type):
-            loss = model(x.to(device), targets=y.to(device)).loss
+            loss = model(x.to(device), targets=y.to(device), return_logits=False).loss
         total += loss.item() * y.numel()
         count += y.numel()
     model.train(was_training)
