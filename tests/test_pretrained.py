@@ -1,6 +1,7 @@
 """The committed course model: loads in seconds, generates, and refuses damaged files."""
 
 import json
+import re
 import shutil
 import time
 
@@ -75,3 +76,5 @@ def test_recipe_is_recorded(copy):
     recipe = json.loads((copy / "recipe.json").read_text())
     assert recipe["model_config"]["vocab_size"] == recipe["recipe"]["vocab_size"]
     assert len(recipe["corpus_sha256"]) == 64
+    # trained from committed code, so the commit says which model code gives these bytes
+    assert re.fullmatch(r"[0-9a-f]{40}", recipe["minillm_commit"])

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 
 import pytest
 
@@ -54,3 +55,12 @@ def test_tiny_recipe_is_deterministic_and_loads(tmp_path):
     assert (tmp_path / "c" / "model.safetensors").read_bytes() == (
         tmp_path / "a" / "model.safetensors"
     ).read_bytes()
+
+
+def test_source_commit_names_this_checkout():
+    from minillm.train.recipe import source_commit
+
+    sha = source_commit()
+    if sha is None:
+        pytest.skip("not a git checkout")
+    assert re.fullmatch(r"[0-9a-f]{40}(-dirty)?", sha)

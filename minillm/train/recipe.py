@@ -7,7 +7,8 @@ writes the same bytes of model.safetensors and tokenizer.txt. The output folder 
 
     model.safetensors   the weights (float16 to halve the size; float32 in the checkpoint)
     tokenizer.txt       the byte-level BPE tokenizer (minillm format)
-    recipe.json         this recipe, exactly, plus the corpus sha256 and the thread count
+    recipe.json         this recipe, exactly, plus the corpus sha256, the thread count and the
+                        git commit of the minillm code that trained it
     metrics.json        validation loss/perplexity, training time, loss history, samples
     SHA256SUMS          sha256 of model.safetensors and tokenizer.txt (checked on load)
 
@@ -20,6 +21,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,26 @@ MODEL_FILE, TOKENIZER_FILE, RECIPE_FILE = "model.safetensors", "tokenizer.txt", 
 METRICS_FILE, SUMS_FILE = "metrics.json", "SHA256SUMS"
 EXPORT_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
 SAMPLE_PROMPTS = ("Once upon a time", "Question: What is 12 + 7?\nAnswer:", "Tom and")
+
+
+def source_commit() -> str | None:
+    """The git commit of the minillm source tree ("<sha>-dirty" with uncommitted changes to the
+    package code; the exported model files in minillm/assets do not count), or None outside a
+    git checkout (an installed wheel)."""
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10,
+            check=True,
+        ).stdout.strip()  # fmt: skip
+
+    try:
+        sha = git("rev-parse", "HEAD")
+        dirty = git("status", "--porcelain", "--", "minillm", ":(exclude)minillm/assets")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{sha}-dirty" if dirty else sha
 
 
 @dataclass
@@ -224,6 +246,8 @@ def run_recipe(
         "model_config": config.to_dict(),
         "corpus_sha256": sha256_text(text),
         "torch_threads": torch.get_num_threads(),
+        # the same bytes need the same model code: which commit of minillm trained this
+        "minillm_commit": source_commit(),
     }
     (out_dir / RECIPE_FILE).write_text(json.dumps(recipe_json, indent=2) + "\n")
     (out_dir / METRICS_FILE).write_text(json.dumps(metrics, indent=1) + "\n")
