@@ -95,7 +95,7 @@ _COURSE_MODEL = dict(
 )  # fmt: skip
 
 RECIPES: dict[str, Recipe] = {
-    # The course model: ~5.2M parameters, trained in ~15 minutes on 2 CPU cores.
+    # The course model: ~5.2M parameters, trained in ~3 minutes on 2 idle CPU cores.
     "course": Recipe(
         name="course",
         model=_COURSE_MODEL,
