@@ -160,7 +160,7 @@ class Transformer(nn.Module):
                 lm_loss = ops.cross_entropy(logits.flatten(0, 1), targets.flatten())
         else:  # the lean loss path: the logits are never materialised
             logits = None
-            w = self.lm_head.weight  # (under autocast h may be float32 while w is not)
+            w = self.lm_head.weight  # h and w may differ in dtype under autocast
             lm_loss = ops.fused_linear_cross_entropy(
                 h.flatten(0, 1).to(w.dtype), w, targets.flatten(), self.lm_head.bias
             )
