@@ -1,7 +1,8 @@
 """Training throughput of the course-size model: minillm vs Hugging Face LlamaForCausalLM.
 
 Same config, same weights (`minillm.interop.to_hf`), same batch, same optimizer (minillm's
-AdamW), fp32 on CPU. One "step" = forward with loss + backward + AdamW step + zero_grad.
+AdamW), on CPU, in fp32 (default) or under bf16 autocast (`--precision bf16`, what the course
+recipe trains with). One "step" = forward with loss + backward + AdamW step + zero_grad.
 Three contestants:
 
   * hf: `LlamaForCausalLM(input_ids, labels)`, Hugging Face's own loss path;
@@ -16,7 +17,8 @@ bootstrap 90% interval: on a noisy machine the interval, not one number, says wh
 difference is real. Also:
 
   * model FLOP utilisation: 6N + attention FLOPs per token (`ModelConfig.flops_per_token`)
-    times tokens/s, over the fp32 matmul peak measured in the same loop (best of the repeats);
+    times tokens/s, over the matmul peak (fp32, or bf16 with --precision bf16) measured in the
+    same loop (best of the repeats);
   * peak memory: each model trains 3 steps in a fresh subprocess; we report the growth of its
     peak resident memory (VmHWM, reset after the imports) over the resident memory before the
     model was built (Linux);
@@ -46,6 +48,7 @@ from minillm.interop import to_hf
 from minillm.model import Transformer
 from minillm.train.optim import AdamW, param_groups
 from minillm.train.recipe import RECIPES
+from minillm.train.trainer import autocast
 
 
 def course_config(vocab_size: int = 4096) -> ModelConfig:
@@ -55,7 +58,7 @@ def course_config(vocab_size: int = 4096) -> ModelConfig:
 CONTESTANTS = ("minillm", "minillm+logits", "hf")
 
 
-def build(which: str, config: ModelConfig):
+def build(which: str, config: ModelConfig, precision: str = "fp32"):
     """(model, step function) for one of CONTESTANTS, same initial weights."""
     torch.manual_seed(0)
     ours = Transformer(config)
@@ -68,7 +71,7 @@ def build(which: str, config: ModelConfig):
         return model(x, targets=y, return_logits=which == "minillm+logits").loss
 
     def step(x, y):
-        with record_function("forward"):
+        with record_function("forward"), autocast(precision, "cpu"):
             loss = forward(x, y)
         with record_function("backward"):
             loss.backward()
@@ -80,9 +83,9 @@ def build(which: str, config: ModelConfig):
     return model, step
 
 
-def matmul_gflops(n: int = 1024) -> float:
-    """fp32 GFLOP/s of one n x n @ n x n matmul (2 n^3 FLOPs)."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def matmul_gflops(n: int = 1024, dtype: torch.dtype = torch.float32) -> float:
+    """GFLOP/s of one n x n @ n x n matmul (2 n^3 FLOPs) in `dtype`."""
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     a @ b
     t = time.perf_counter()
     for _ in range(3):
@@ -105,7 +108,7 @@ def _status_kib(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def peak_memory_child(which: str, batch_size: int, seq_len: int) -> None:
+def peak_memory_child(which: str, batch_size: int, seq_len: int, precision: str) -> None:
     """Run in a subprocess: print the peak resident-memory growth (MiB) of building the model
     and training 3 steps, over the resident memory after all imports (Linux only)."""
     config = course_config()
@@ -115,15 +118,15 @@ def peak_memory_child(which: str, batch_size: int, seq_len: int) -> None:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset the peak (VmHWM) to the current RSS, so import peaks do not count
     before = _status_kib("VmRSS")
-    _, step = build(which, config)
+    _, step = build(which, config, precision)
     for _ in range(3):
         step(x, y)
     print(json.dumps({"peak_rss_growth_mib": (_status_kib("VmHWM") - before) / 1024}))
 
 
-def peak_memory(which: str, batch_size: int, seq_len: int, threads: int) -> float:
+def peak_memory(which: str, batch_size: int, seq_len: int, threads: int, precision: str) -> float:
     cmd = [sys.executable, __file__, "--_memory-child", which, "--batch-size", str(batch_size),
-           "--seq-len", str(seq_len), "--threads", str(threads)]  # fmt: skip
+           "--seq-len", str(seq_len), "--threads", str(threads), "--precision", precision]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])["peak_rss_growth_mib"]
 
@@ -170,16 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--profile", action="store_true", help="print a torch.profiler op table")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="fp32, or bf16 autocast (weights and AdamW stay fp32)")  # fmt: skip
     p.add_argument("--_memory-child", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args._memory_child:
-        peak_memory_child(args._memory_child, args.batch_size, args.seq_len)
+        peak_memory_child(args._memory_child, args.batch_size, args.seq_len, args.precision)
         return 0
 
     config = course_config()
     x, y = batch(config, args.batch_size, args.seq_len)
-    steps = {name: build(name, config)[1] for name in CONTESTANTS}
+    steps = {name: build(name, config, args.precision)[1] for name in CONTESTANTS}
+    matmul_dtype = torch.bfloat16 if args.precision == "bf16" else torch.float32
     for step in steps.values():  # warm-up: allocator, oneDNN primitives
         step(x, y)
         step(x, y)
@@ -192,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             steps[name](x, y)
             times[name].append(time.perf_counter() - t)
-        peaks.append(matmul_gflops())
+        peaks.append(matmul_gflops(dtype=matmul_dtype))
     tokens = args.batch_size * args.seq_len
     flops = flops_per_token(config, args.seq_len)
     peak = max(peaks)
@@ -201,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_size": args.batch_size,
         "seq_len": args.seq_len,
         "threads": args.threads,
+        "precision": args.precision,
         "repeats": args.repeats,
         "torch": torch.__version__,
         "machine": platform.processor() or platform.machine(),
@@ -224,13 +231,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_memory:
         for name in steps:
             result[name]["peak_rss_growth_mib"] = peak_memory(
-                name, args.batch_size, args.seq_len, args.threads
+                name, args.batch_size, args.seq_len, args.threads, args.precision
             )
 
     print(f"course model {config.n_layers}L d{config.d_model} V{config.vocab_size}, "
-          f"batch {args.batch_size}x{args.seq_len}, fp32, {args.threads} threads, "
+          f"batch {args.batch_size}x{args.seq_len}, {args.precision}, {args.threads} threads, "
           f"{args.repeats} interleaved repeats")  # fmt: skip
-    print(f"fp32 matmul peak (best of repeats): {peak:.1f} GFLOP/s "
+    print(f"{args.precision} matmul peak (best of repeats): {peak:.1f} GFLOP/s "
           f"(median {result['matmul_gflops_median']:.1f})")  # fmt: skip
     head = f"{'':16}{'step s':>8}{'tokens/s':>10}{'MFU':>7}{'peak MiB':>10}"
     print(head + f"{'vs HF':>8}{'paired [90% interval]':>26}")
