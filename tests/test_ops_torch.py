@@ -139,6 +139,22 @@ def test_fused_linear_cross_entropy_value_and_grads(bias, chunk):
         torch.testing.assert_close(g, p.grad, atol=1e-10, rtol=1e-8)
 
 
+def test_fused_linear_cross_entropy_holds_one_chunk_of_logits():
+    """The point of fusing: at most one (chunk, V) buffer alive at a time (the chunk step works
+    in place), plus the gradients of hidden and weight."""
+    from minillm.kernels.memory import TensorMemoryTracker
+
+    N, C, V, chunk = 2048, 32, 2048, 256
+    h = torch.randn(N, C, requires_grad=True)
+    w = torch.randn(V, C, requires_grad=True)
+    t = torch.randint(0, V, (N,))
+    with TensorMemoryTracker() as mem:
+        ops.fused_linear_cross_entropy(h, w, t, chunk_size=chunk, **T).backward()
+    one_chunk = chunk * V * 4
+    grads = (N + V) * C * 4 * 2  # the gradients, and their scaled copies in backward
+    assert mem.peak_bytes < 1.25 * one_chunk + grads, mem.peak_bytes / one_chunk
+
+
 def test_fused_linear_cross_entropy_half_and_no_grad():
     torch.manual_seed(0)
     h, w = torch.randn(16, 8).half(), torch.randn(20, 8).half()

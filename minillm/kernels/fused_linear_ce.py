@@ -35,11 +35,12 @@ ChunkLossFn = Callable[[Tensor, Tensor, int, int], tuple[Tensor, Tensor]]
 def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: int):
     """Loss sum and gradient of the *mean* loss w.r.t. one chunk of logits.
 
-    One fused log-softmax makes the only new (n, V) buffer; the gradient is then written over
-    it in place (exp turns log-probabilities into probabilities, minus one at each target)."""
+    ``logits`` is a private buffer (the chunk's matmul output), so it is overwritten in place:
+    first with its log-softmax, then with the gradient (exp turns log-probabilities into
+    probabilities, minus one at each target). One (n, V) buffer per chunk instead of three."""
     valid = targets != ignore_index
     safe_t = torch.where(valid, targets, 0)
-    logp = torch.log_softmax(logits, dim=-1)
+    logp = torch.log_softmax(logits, dim=-1, out=logits)  # row by row, so in place is safe
     picked = logp.gather(1, safe_t[:, None]).squeeze(1)
     loss_sum = -torch.where(valid, picked, 0.0).sum()
     # d(mean loss)/dlogits = (softmax - onehot) / n_valid on valid rows, 0 on ignored rows.
@@ -76,19 +77,22 @@ class FusedLinearCrossEntropy(torch.autograd.Function):
             logits = h @ weight.T
             if bias is not None:
                 logits = logits + bias
+            logits = logits.to(acc)
             loss_c, dlogits = chunk_loss(
-                logits.to(acc), targets[start : start + chunk_size], ignore_index, n_valid
+                logits, targets[start : start + chunk_size], ignore_index, n_valid
             )
+            del logits  # dlogits may be the same buffer; one name keeps it alive
             loss += loss_c
-            if not need_grad:
-                continue
-            d = dlogits.to(hidden.dtype)
-            if grad_hidden is not None:
-                grad_hidden[start : start + chunk_size] = d @ weight
-            if grad_weight is not None:
-                grad_weight += (d.T @ h).to(acc)
-            if grad_bias is not None:
-                grad_bias += dlogits.sum(0)
+            if need_grad:
+                d = dlogits.to(hidden.dtype)
+                if grad_hidden is not None:
+                    grad_hidden[start : start + chunk_size] = d @ weight
+                if grad_weight is not None:
+                    grad_weight += (d.T @ h).to(acc)
+                if grad_bias is not None:
+                    grad_bias += dlogits.sum(0)
+                del d
+            del dlogits  # free this chunk's logits before the next chunk's matmul makes its own
         # Mean over non-ignored targets, as F.cross_entropy (0/0 = nan when all are ignored).
         loss = loss / n_valid if n_valid > 0 else loss * float("nan")
         ctx.save_for_backward(
