@@ -4,8 +4,9 @@ Autograd can differentiate the plain formulas by itself, but it pays for it on a
 small op in the formula saves its inputs and allocates its own output and gradient, so one
 RMSNorm becomes about ten passes over the activations and as many fresh buffers (fresh large
 buffers cost page faults on every step). Written as `torch.autograd.Function`s with the
-derivative done by hand, each op saves one tensor, makes one output and, where it owns the
-buffer, updates it in place:
+derivative done by hand, each op saves only its inputs (RMSNorm adds one number per row; RoPE
+keeps just its cos/sin tables), makes one output and, where it owns the buffer, updates it in
+place:
 
     RMSNorm   y = w * x_hat,  x_hat = x * r,  r = 1 / sqrt(mean(x^2) + eps)
               dx = r * (g - x_hat * mean(g * x_hat)),  g = dy * w;   dw = sum(dy * x_hat)
@@ -78,6 +79,19 @@ def _rotate(x: Tensor, cos: Tensor, sin: Tensor, out: Tensor) -> Tensor:
     o1.copy_(x1).mul_(cos).addcmul_(x2, sin, value=-1.0)
     o2.copy_(x2).mul_(cos).addcmul_(x1, sin)
     return out
+
+
+def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+    """x: (B, H, T, D), cos and sin: (T, D/2) or (B, T, D/2) -> (B, H, T, D), in x.dtype.
+
+    Constant angles (the usual case) take `RoPEFunction`; angles that require grad (learned)
+    take the plain formula, so autograd also differentiates through cos and sin."""
+    if not (cos.requires_grad or sin.requires_grad):
+        return RoPEFunction.apply(x, cos, sin)
+    acc = _acc(x.dtype)
+    c, s = cos.to(acc).unsqueeze(-3), sin.to(acc).unsqueeze(-3)
+    x1, x2 = x.to(acc).chunk(2, dim=-1)
+    return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
 
 
 class RoPEFunction(torch.autograd.Function):

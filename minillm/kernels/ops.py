@@ -18,8 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from minillm.kernels import _utils
-from minillm.kernels.eager import RMSNormFunction, RoPEFunction, SwiGLUFunction
+from minillm.kernels import _utils, eager
 from minillm.kernels.fused_linear_ce import fused_linear_cross_entropy as _flce_chunked
 
 __all__ = [
@@ -81,7 +80,7 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float = 1e-6, *, backend: str | Non
         return _utils.load_kernel("rms_norm").rms_norm_triton(x, weight, eps)
     # The formula, with its backward written out (eager.py):
     #   y = weight * (x / sqrt(mean(x^2) + eps)).to(x.dtype), normalised in float32
-    return RMSNormFunction.apply(x, weight, eps)
+    return eager.RMSNormFunction.apply(x, weight, eps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,13 +112,7 @@ def apply_rope(x: Tensor, cos: Tensor, sin: Tensor, *, backend: str | None = Non
     problem = _utils.unsupported_dtype("apply_rope", x=x)
     if _utils.use_triton(backend, x, cos, sin, unsupported=problem):
         return _utils.load_kernel("rope").rope_triton(x, cos, sin)
-    if cos.requires_grad or sin.requires_grad:  # learned angles: let autograd see the formula
-        acc = _at_least_fp32(x)
-        c = cos.to(acc).unsqueeze(-3)  # broadcast over heads: (1|B, 1, T, D/2)
-        s = sin.to(acc).unsqueeze(-3)
-        x1, x2 = x.to(acc).chunk(2, dim=-1)
-        return torch.cat([x1 * c - x2 * s, x2 * c + x1 * s], dim=-1).to(x.dtype)
-    return RoPEFunction.apply(x, cos, sin)  # the same formula, backward written out
+    return eager.apply_rope(x, cos, sin)  # the formula, backward written out
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,7 +131,7 @@ def swiglu(gate: Tensor, up: Tensor, *, backend: str | None = None) -> Tensor:
     problem = _utils.unsupported_dtype("swiglu", gate=gate)
     if _utils.use_triton(backend, gate, up, unsupported=problem):
         return _utils.load_kernel("swiglu").swiglu_triton(gate, up)
-    return SwiGLUFunction.apply(gate, up)  # F.silu(gate) * up, backward written out
+    return eager.SwiGLUFunction.apply(gate, up)  # F.silu(gate) * up, backward written out
 
 
 # --------------------------------------------------------------------------------------------
