@@ -33,7 +33,7 @@ EOT = "<|endoftext|>"
 
 
 def course_documents(n_bytes: int) -> list[str]:
-    from minillm.data.synthetic import generate_corpus, split_documents
+    from minillm.corpus import generate_corpus, split_documents
 
     return split_documents(generate_corpus(n_bytes, seed=0))
 

@@ -1,3 +1,5 @@
+"""``python -m minillm ...``: the same as the ``minillm`` command."""
+
 import sys
 
 from minillm.cli import main

@@ -5,10 +5,8 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
-import sys
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -133,14 +131,3 @@ def report() -> tuple[str, bool]:
         "Environment OK" if ok else "Environment FAIL: install the missing packages (make setup)",
     ]
     return "\n".join(lines), ok
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser  # no options yet
-
-
-def run(args: argparse.Namespace) -> int:
-    text, ok = report()
-    print(text)
-    sys.stdout.flush()
-    return 0 if ok else 1

@@ -6,13 +6,13 @@ import subprocess
 import sys
 
 from minillm import env
-from minillm.cli import COMMANDS, main
+from minillm.cli import command_names, main
 
 
 def test_help_lists_every_command(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
-    for name in COMMANDS:
+    for name in command_names():
         assert name in out
 
 
@@ -63,10 +63,10 @@ def test_version_comparison():
 
 
 def test_corpus_command_writes_the_seeded_corpus(tmp_path, capsys):
-    from minillm.data import generate_corpus
+    from minillm.corpus import generate_corpus
 
     out = tmp_path / "corpus.txt"
     assert main(["corpus", "--bytes", "5000", "--seed", "3", "--out", str(out)]) == 0
     assert out.read_text(encoding="utf-8") == generate_corpus(5000, seed=3)
     assert main(["corpus", "--bytes", "-1", "--out", str(out)]) == 2
-    assert "n_bytes=-1" in capsys.readouterr().out
+    assert "n_bytes=-1" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""minillm.data.synthetic / stories / tasks: determinism, sizes, vocabulary, checkers."""
+"""minillm.corpus (documents, stories, tasks): determinism, sizes, vocabulary, checkers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minillm.data import (
+from minillm.cli import main
+from minillm.corpus import (
     DOC_SEPARATOR,
     EOT,
     KINDS,
@@ -25,10 +26,9 @@ from minillm.data import (
     split_documents,
     wrong_answer,
 )
-from minillm.data import world as W
-from minillm.data.stories import PLOTS
-from minillm.data.synthetic import main
-from minillm.data.tasks import FORMAT_CREDIT, normalize_words, parse_ints
+from minillm.corpus import world as W
+from minillm.corpus.stories import PLOTS
+from minillm.corpus.tasks import FORMAT_CREDIT, normalize_words, parse_ints
 
 # ---------------------------------------------------------------------------------------------
 # Determinism and format
@@ -291,7 +291,7 @@ def test_error_paths():
 
 def test_command_line_writes_the_same_corpus(tmp_path, capsys):
     out = tmp_path / "corpus.txt"
-    main(["--bytes", "3000", "--seed", "4", "--out", str(out)])
+    main(["corpus", "--bytes", "3000", "--seed", "4", "--out", str(out)])
     assert out.read_text(encoding="utf-8") == generate_corpus(3000, seed=4)
     assert "documents to" in capsys.readouterr().out
 
@@ -322,9 +322,9 @@ def _says_number(text: str, n: int) -> bool:
 def test_docstring_examples_run():
     import doctest
 
-    import minillm.data
-    import minillm.data.tasks
+    import minillm.corpus
+    import minillm.corpus.tasks
 
-    for module in (minillm.data, minillm.data.tasks):
+    for module in (minillm.corpus, minillm.corpus.tasks):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__

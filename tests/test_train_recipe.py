@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from minillm import cli_train
+from minillm.cli import train as cli_train
 from minillm.pretrained import load_course_model
 from minillm.train.recipe import RECIPES, run_recipe
 

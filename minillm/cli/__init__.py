@@ -1,50 +1,59 @@
-"""The ``minillm`` command line. Each subcommand lives in its own module, which provides
-``add_arguments(parser)`` and ``run(args) -> int``; add a line to ``COMMANDS`` to grow it."""
+"""The ``minillm`` command line: one module per command in this package.
+
+A command module ``minillm/cli/NAME.py`` provides
+
+    HELP: str                                   one line for ``minillm --help``
+    add_arguments(parser) -> None               its options (argparse only)
+    run(args) -> int                            the exit code; imports the library it needs here
+
+and is found by its file name, so adding a command is adding one file. Command modules import
+only the standard library at module level: building the parser for every command stays instant
+and never loads torch, whatever the command line contains.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
+from types import ModuleType
 
 from minillm import __version__
 
-# name -> (module, one-line help). Modules are imported only when their command runs.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "env": ("minillm.env", "check packages, devices and how Triton kernels will run"),
-    "release": ("minillm.course.release", "generate exercises/ from solutions/"),
-    "grade": ("minillm.course.grade", "execute notebooks headless and print a score table"),
-    "corpus": ("minillm.data.synthetic", "write the seeded course corpus to a text file"),
-    "train": (
-        "minillm.cli_train",
-        "train a model from a recipe (--preset course: the course model)",
-    ),
-}
+
+def command_names() -> list[str]:
+    """Every command: the public modules of this package, in alphabetical order."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 
-def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="minillm", description="minillm: build a small LLM from scratch, lesson by lesson."
     )
     parser.add_argument("--version", action="version", version=f"minillm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        # Import a module only for the command being run, so `minillm --help` stays instant.
-        if name in argv:
-            importlib.import_module(module).add_arguments(p)
+    for name in command_names():
+        module = command_module(name)
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.command is None:
         parser.print_help()
         return 0
-    return importlib.import_module(COMMANDS[args.command][0]).run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return args.run(args)

@@ -1,4 +1,4 @@
-"""``minillm train``: train a model with a named recipe (the course model by default).
+"""minillm train: train a model with a named recipe (the course model by default).
 
     minillm train --preset course                     # ~15 min on 2 cores -> ./course_model/
     minillm train --preset tiny --out /tmp/tiny       # seconds: the same pipeline, tiny
@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from minillm.train.recipe import RECIPES, run_recipe
+HELP = "train a model from a recipe (--preset course: the course model)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="course", choices=sorted(RECIPES),
-                        help="recipe to run (default: course)")  # fmt: skip
+    # The presets are checked in run(): listing them here would import torch for every command.
+    parser.add_argument("--preset", default="course",
+                        help="recipe to run: course (default), tiny, ... (minillm.train.recipe.RECIPES)")  # fmt: skip
     parser.add_argument("--out", default=None, help="output folder (default: ./<preset>_model)")
     parser.add_argument("--work-dir", default=None,
                         help="token file and checkpoints (default: <out>-work)")  # fmt: skip
@@ -36,7 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def recipe_from_args(args: argparse.Namespace):
-    """The named recipe with the command-line overrides applied."""
+    """The named recipe with the command-line overrides applied (ValueError: unknown preset)."""
+    from minillm.train.recipe import RECIPES
+
+    if args.preset not in RECIPES:
+        raise ValueError(
+            f"unknown preset {args.preset!r}; valid presets: {', '.join(sorted(RECIPES))}"
+        )
     recipe = RECIPES[args.preset]
     train = dict(recipe.train)
     for flag, key in (("max_steps", "max_steps"), ("batch_size", "batch_size"), ("lr", "lr"),
@@ -55,21 +62,14 @@ def recipe_from_args(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from minillm.train.recipe import run_recipe
+
     try:
         recipe = recipe_from_args(args)
         out = args.out or f"{args.preset}_model"
-        run_recipe(recipe, out, args.work_dir, progress=not args.no_progress, resume=args.resume)
+        run_recipe(recipe, out, args.work_dir, progress=not args.no_progress, resume=args.resume,
+                   log=print)  # fmt: skip
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="minillm train", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,8 +27,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 
-from minillm.data.stories import make_story
-from minillm.data.tasks import _validate_kinds, make_task
+from minillm.corpus.stories import make_story
+from minillm.corpus.tasks import _validate_kinds, make_task
 
 EOT = "<|endoftext|>"
 DOC_SEPARATOR = f"\n{EOT}\n"
@@ -102,38 +102,3 @@ def split_documents(text: str) -> list[str]:
 def iter_stories(seed: int = 0) -> Iterator[str]:
     """Only stories (no tasks): ``iter_documents(seed, task_fraction=0.0)``."""
     return iter_documents(seed, task_fraction=0.0)
-
-
-def add_arguments(p) -> None:
-    """Options of ``minillm corpus`` (and ``python -m minillm.data``)."""
-    p.add_argument("--bytes", type=int, default=10_000_000, help="size to reach (whole documents)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--task-fraction", type=float, default=DEFAULT_TASK_FRACTION)
-    p.add_argument("--out", required=True, help="output path")
-
-
-def run(args) -> int:
-    """Write the corpus file described by ``args``; returns the exit code."""
-    import time
-
-    start = time.perf_counter()
-    try:
-        text = generate_corpus(args.bytes, args.seed, args.task_fraction)
-    except ValueError as exc:
-        print(f"error: {exc}")
-        return 2
-    with open(args.out, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    seconds = time.perf_counter() - start
-    n_docs = text.count(EOT) + 1 if text else 0
-    print(f"wrote {len(text):,} bytes, {n_docs:,} documents to {args.out} in {seconds:.2f} s")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Write a corpus file: ``python -m minillm.data --bytes 10000000 --out corpus.txt``."""
-    import argparse
-
-    p = argparse.ArgumentParser(description="Write the seeded course corpus to a UTF-8 file.")
-    add_arguments(p)
-    return run(p.parse_args(argv))

@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from minillm.data import plots_causes as C
-from minillm.data import plots_people as P
-from minillm.data.writer import Story, StoryQuestion, Writer
+from minillm.corpus.storylines import causes as C
+from minillm.corpus.storylines import sharing as P
+from minillm.corpus.writer import Story, StoryQuestion, Writer
 
 __all__ = ["PLOTS", "Story", "StoryQuestion", "make_story"]
 

@@ -1,6 +1,6 @@
 r"""Instruction/answer tasks whose answers a program checks: the verifiable rewards of the course.
 
-    >>> from minillm.data.tasks import Task, make_tasks
+    >>> from minillm.corpus.tasks import Task, make_tasks
     >>> t = Task("add", "What is 48 + 7?", "55", answer_type="int")
     >>> t.check("The answer is 55."), t.check("48 + 7 = 55"), t.check("54")
     (True, True, False)
@@ -37,8 +37,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from minillm.data import world as W
-from minillm.data.stories import make_story
+from minillm.corpus import world as W
+from minillm.corpus.stories import make_story
 
 FORMAT_CREDIT = 0.1
 MAX_ANSWER_WORDS = 16

@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from minillm.data import world as W
-from minillm.data.world import HE, SHE, Material, Place, Pronouns, Thing
+from minillm.corpus import world as W
+from minillm.corpus.world import HE, SHE, Material, Place, Pronouns, Thing
 
 
 @dataclass(frozen=True)

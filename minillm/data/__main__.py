@@ -1,7 +1,7 @@
-"""``python -m minillm.data --bytes 10000000 --out corpus.txt``: write the course corpus to a file."""
+"""``python -m minillm.data --bytes N --out FILE``: the old spelling of ``minillm corpus``."""
 
 import sys
 
-from minillm.data.synthetic import main
+from minillm.cli import main
 
-sys.exit(main())
+sys.exit(main(["corpus", *sys.argv[1:]]))

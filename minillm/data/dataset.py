@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from minillm.data.synthetic import DOC_SEPARATOR, EOT
+from minillm.corpus.documents import DOC_SEPARATOR, EOT
 
 FORMAT = "minillm-tokens"
 VERSION = 1

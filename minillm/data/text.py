@@ -3,7 +3,7 @@
     >>> from minillm.data.text import read_text
     >>> text = read_text("my_notes/")          # doctest: +SKIP
 
-Files are joined with the corpus separator (``synthetic.DOC_SEPARATOR``), so a folder of files
+Files are joined with the corpus separator (``minillm.corpus.DOC_SEPARATOR``), so a folder of files
 becomes a corpus of documents exactly like the synthetic one. Errors say what was wrong and
 where: a missing path, a folder without matching files, a file that is not UTF-8 (with the byte
 offset of the first bad byte).
@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from minillm.data.synthetic import DOC_SEPARATOR
+from minillm.corpus.documents import DOC_SEPARATOR
 
 DEFAULT_SUFFIXES = (".txt", ".md")
 

@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ from typing import Any
 import torch
 
 from minillm.config import ModelConfig
-from minillm.data import EOT, generate_corpus, read_text, split_documents
+from minillm.corpus import EOT, generate_corpus, split_documents
+from minillm.data import read_text
 from minillm.data.dataset import write_token_file
 from minillm.model import Transformer
 from minillm.tokenizer import BPETokenizer
@@ -172,9 +174,13 @@ def run_recipe(
     work_dir: str | os.PathLike | None = None,
     progress: bool = True,
     resume: bool = False,
-    log=print,
+    log: Callable[[str], object] | None = None,
 ) -> dict[str, Any]:
-    """Run `recipe` end to end; write the exported model to out_dir; return the metrics."""
+    """Run `recipe` end to end; write the exported model to out_dir; return the metrics.
+
+    log: called with one line per stage (``minillm train`` passes ``print``); silent if None.
+    """
+    log = log or (lambda line: None)
     out_dir = Path(out_dir)
     work_dir = Path(work_dir) if work_dir is not None else out_dir.with_name(out_dir.name + "-work")
     out_dir.mkdir(parents=True, exist_ok=True)

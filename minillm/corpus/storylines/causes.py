@@ -10,9 +10,9 @@ Each plot is ``fn(Writer) -> Story`` and records questions its text answers.
 
 from __future__ import annotations
 
-from minillm.data import world as W
-from minillm.data.world import Material, Place
-from minillm.data.writer import Story, StoryQuestion, Writer, a, count, join_paragraphs, plural
+from minillm.corpus import world as W
+from minillm.corpus.world import Material, Place
+from minillm.corpus.writer import Story, StoryQuestion, Writer, a, count, join_paragraphs, plural
 
 
 # What happens to a thing under each event, by the world's rules: (outcome word, because-clause).

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minillm.data import world as W
-from minillm.data.world import Place
-from minillm.data.writer import Story, StoryQuestion, Writer, a, cap, count, join_paragraphs
+from minillm.corpus import world as W
+from minillm.corpus.world import Place
+from minillm.corpus.writer import Story, StoryQuestion, Writer, a, cap, count, join_paragraphs
 
 
 def lost_found(w: Writer) -> Story:
