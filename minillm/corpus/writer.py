@@ -1,8 +1,8 @@
 """The story writer's toolkit: characters, things, and sentence helpers shared by every plot.
 
-``Writer`` wraps one ``random.Random`` and draws from the world (``world.py``): a character with a
+``Writer`` wraps one ``random.Random`` and draws from the world (``world/``): a character with a
 name and pronouns, a thing made of a material, a time of day that agrees with the weather, a line
-of dialogue whose speech verb fits its punctuation. Plots (``plots_*.py``) call it; nothing here
+of dialogue whose speech verb fits its punctuation. Plots (``storylines/``) call it; nothing here
 knows any plot.
 """
 
