@@ -11,7 +11,7 @@ On a CUDA GPU (timings with ``triton.testing.do_bench``, peak memory with
 On a machine without CUDA the kernel timings are skipped (the interpreter's speed says nothing
 about a GPU) and the script says so. The fused cross-entropy's memory saving IS measured on
 CPU, through its PyTorch path, which chunks exactly like the Triton one:
-  * peak tensor memory: ``minillm.kernels.memory.TensorMemoryTracker`` adds up the bytes of
+  * peak tensor memory: ``minillm.kernels.memory_tracker.TensorMemoryTracker`` adds up the bytes of
     every tensor alive at once during forward + backward (exact for torch tensors, blind to
     scratch space inside one op);
   * process RSS high-water (Linux): each variant runs in a fresh subprocess that resets its
@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from minillm.kernels import _utils, ops
-from minillm.kernels.memory import TensorMemoryTracker
+from minillm.kernels.memory_tracker import TensorMemoryTracker
 
 MiB = 2**20
 

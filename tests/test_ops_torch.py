@@ -142,7 +142,7 @@ def test_fused_linear_cross_entropy_value_and_grads(bias, chunk):
 def test_fused_linear_cross_entropy_holds_one_chunk_of_logits():
     """The point of fusing: at most one (chunk, V) buffer alive at a time (the chunk step works
     in place), plus the gradients of hidden and weight."""
-    from minillm.kernels.memory import TensorMemoryTracker
+    from minillm.kernels.memory_tracker import TensorMemoryTracker
 
     N, C, V, chunk = 2048, 32, 2048, 256
     h = torch.randn(N, C, requires_grad=True)

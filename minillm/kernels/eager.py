@@ -119,7 +119,7 @@ class RoPEFunction(torch.autograd.Function):
 
 class SwiGLUFunction(torch.autograd.Function):
     """silu(gate) * up; saves gate and up, not silu(gate): the backward recomputes it, which
-    costs one pass and saves d_ff values per token (tests/test_train_memory.py counts them)."""
+    costs one pass and saves d_ff values per token (tests/test_train_memory_estimate.py counts them)."""
 
     @staticmethod
     def forward(ctx, gate: Tensor, up: Tensor) -> Tensor:

@@ -5,7 +5,7 @@ schedule    CosineSchedule: linear warm-up + cosine decay
 trainer     TrainConfig, Trainer (accumulation, mixed precision, NaN stop), evaluate
 checkpoint  save_checkpoint / load_checkpoint (safetensors + JSON), CheckpointError
 recompute   enable_gradient_checkpointing
-memory      training-memory accounting for any ModelConfig (params, grads, Adam, activations)
+memory_estimate  training-memory accounting for any ModelConfig (params, grads, Adam, activations)
 recipe      the course-model recipe behind `minillm train`
 plots       plot_loss_curves
 """

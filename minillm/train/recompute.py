@@ -1,7 +1,7 @@
 """Gradient (activation) checkpointing: keep only each block's input, recompute the rest.
 
 Autograd normally saves every intermediate of the forward pass for the backward pass; for a
-transformer that is ~(7 d_model + 4 d_ff) numbers per token per layer (see `memory.py`).
+transformer that is ~(7 d_model + 4 d_ff) numbers per token per layer (see `memory_estimate.py`).
 With checkpointing a block saves only its input x; in backward it runs its forward again
 (under the same RNG state, so dropout masks repeat) and then backpropagates through it.
 Cost: one extra forward per block, ~33% more compute; saving: activations of all but one block.

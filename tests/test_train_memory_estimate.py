@@ -5,7 +5,7 @@ import torch
 
 from minillm.config import ModelConfig, count_params
 from minillm.model import Transformer
-from minillm.train.memory import (
+from minillm.train.memory_estimate import (
     activation_bytes,
     format_memory_table,
     memory_table,
