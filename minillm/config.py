@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from minillm.rope_scaling import check_rope_scaling
+
 NORMS = ("layernorm", "rmsnorm")
 ACTIVATIONS = ("gelu", "swiglu")  # "gelu" is the tanh approximation, as in GPT-2
 POSITIONS = ("learned", "sinusoidal", "rope", "alibi", "none")
@@ -40,7 +42,7 @@ class ModelConfig:
     anything dividing n_heads gives grouped-query attention. d_ff defaults to 4 * d_model.
     rope_scaling stretches RoPE past the trained context (lesson 05), e.g.
     {"type": "linear", "factor": 4.0} or {"type": "yarn", "factor": 4.0,
-    "original_max_seq_len": 128}; see `minillm.layers.rope` for the types and their keys.
+    "original_max_seq_len": 128}; see `minillm.rope_scaling` for the types and their keys.
 
     Mixture of experts (lesson 06; see `minillm.layers.moe`): n_experts > 0 replaces the MLP
     of every moe_every-th layer (layers i with (i + 1) % moe_every == 0, the Qwen-MoE
@@ -136,10 +138,7 @@ class ModelConfig:
         if not self.init_std > 0:
             raise ValueError(f"init_std={self.init_std!r} must be > 0")
         if self.rope_scaling is not None:
-            # imported here: minillm.layers imports this module
-            from minillm.layers.rope import check_rope_scaling
-
-            check_rope_scaling(self.rope_scaling, self.head_dim, self.rope_theta)
+            check_rope_scaling(self.rope_scaling)
             if self.positions != "rope":
                 raise ValueError(
                     f"rope_scaling={self.rope_scaling!r} needs positions='rope', "

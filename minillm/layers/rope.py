@@ -17,7 +17,9 @@ Context extension rewrites the frequencies (`rope_scaling` in ModelConfig, a dic
   yarn     YaRN (Peng et al. 2023): per-frequency blend - keep the fast dimensions,
            interpolate the slow ones, ramp in between - plus an attention temperature
            (cos and sin scaled by 0.1 ln(factor) + 1, so logits by its square).
-Register more with `@register_rope_scaling(name, keys=...)`.
+Which types exist and what their dicts may hold is the config's schema (`minillm.rope_scaling`,
+no torch); this module holds the formulas. Register more with
+`@register_rope_scaling(name, keys=...)`.
 """
 
 from __future__ import annotations
@@ -30,29 +32,35 @@ import torch
 from torch import Tensor, nn
 
 from minillm.kernels import ops
+from minillm.rope_scaling import (
+    ROPE_SCALING_TYPES,
+    add_rope_scaling_type,
+    check_rope_scaling,
+    original_max_seq_len,
+    scaling_factor,
+    yarn_betas,
+)
 
 # fn(head_dim, theta, scaling_config, seq_len) -> (inv_freq: (D/2,), attention_factor).
 # seq_len is the current length (max position + 1); only "dynamic" types use it.
 RopeScalingFn = Callable[[int, float, dict[str, Any], int | None], tuple[Tensor, float]]
-ROPE_SCALING: dict[str, RopeScalingFn] = {}
-ROPE_SCALING_KEYS: dict[str, frozenset[str]] = {}
-DYNAMIC_ROPE_SCALING: set[str] = set()  # recomputed from the positions at every call
+ROPE_SCALING: dict[str, RopeScalingFn] = {}  # the formula of each type in ROPE_SCALING_TYPES
 
 
 def register_rope_scaling(
-    name: str, keys: tuple[str, ...] = ("factor",), dynamic: bool = False
+    name: str, keys: tuple[str, ...] | None = None, dynamic: bool = False
 ) -> Callable[[RopeScalingFn], RopeScalingFn]:
-    """Decorator adding a RoPE scaling variant under `name` (the "type" in rope_scaling).
+    """Decorator adding the formula for the rope_scaling type `name` (its "type").
 
-    keys: the dict keys it accepts (besides "type"); anything else is rejected as a typo.
-    dynamic: the frequencies depend on the current sequence length.
+    A type the schema (`minillm.rope_scaling`) does not know yet is declared there with
+    keys: the dict keys it accepts besides "type" (default: just "factor"); anything else is
+    rejected as a typo; dynamic: the frequencies depend on the current sequence length.
     """
 
     def add(fn: RopeScalingFn) -> RopeScalingFn:
+        if name not in ROPE_SCALING_TYPES or keys is not None:
+            add_rope_scaling_type(name, keys or ("factor",), dynamic)
         ROPE_SCALING[name] = fn
-        ROPE_SCALING_KEYS[name] = frozenset(keys)
-        if dynamic:
-            DYNAMIC_ROPE_SCALING.add(name)
         return fn
 
     return add
@@ -66,42 +74,22 @@ def rope_frequencies(head_dim: int, theta: float = 10000.0) -> Tensor:
 
 
 # -------------------------------------------------------------------- the variants
-def _factor(cfg: dict[str, Any]) -> float:
-    factor = cfg.get("factor")
-    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not factor >= 1:
-        raise ValueError(
-            f"rope_scaling type={cfg.get('type')!r} needs factor >= 1 (the context "
-            f"multiplier, e.g. 4.0), got factor={factor!r}"
-        )
-    return float(factor)
-
-
-def _original_len(cfg: dict[str, Any]) -> int:
-    n = cfg.get("original_max_seq_len")
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(
-            f"rope_scaling type={cfg.get('type')!r} needs original_max_seq_len, the trained "
-            f"context length (a positive int), got original_max_seq_len={n!r}"
-        )
-    return n
-
-
 @register_rope_scaling("linear")
 def linear_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
     """Position interpolation: positions squeezed by `factor`, i.e. every frequency / factor,
     so L * factor tokens map onto the angle range seen in training."""
-    return rope_frequencies(head_dim, theta) / _factor(cfg), 1.0
+    return rope_frequencies(head_dim, theta) / scaling_factor(cfg), 1.0
 
 
 @register_rope_scaling("ntk")
 def ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
     """NTK-aware scaling: base theta * factor^(D/(D-2)). The lowest frequency is divided by
     exactly `factor` (as linear would), the highest is unchanged, geometric in between."""
-    factor = _factor(cfg)
+    factor = scaling_factor(cfg)
     return rope_frequencies(head_dim, theta * factor ** (head_dim / (head_dim - 2))), 1.0
 
 
-@register_rope_scaling("dynamic", keys=("factor", "original_max_seq_len"), dynamic=True)
+@register_rope_scaling("dynamic")
 def dynamic_ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
     """Dynamic NTK: NTK with alpha = factor * L / L0 - (factor - 1) for the current length
     L = max(seq_len, L0), so sequences within the trained L0 get plain RoPE (alpha = 1).
@@ -109,7 +97,7 @@ def dynamic_ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_le
     HF computes the same frequencies but keeps the largest ones it has grown to until a
     sequence shorter than L0 resets them; here they are a function of the positions only.
     """
-    factor, original = _factor(cfg), _original_len(cfg)
+    factor, original = scaling_factor(cfg), original_max_seq_len(cfg)
     length = max(seq_len or original, original)
     if length == original:
         return rope_frequencies(head_dim, theta), 1.0
@@ -125,11 +113,7 @@ def yarn_attention_factor(factor: float, mscale: float = 1.0) -> float:
     return 1.0 if factor <= 1 else 0.1 * mscale * math.log(factor) + 1.0
 
 
-@register_rope_scaling(
-    "yarn",
-    keys=("factor", "original_max_seq_len", "beta_fast", "beta_slow", "attention_factor",
-          "mscale", "mscale_all_dim", "truncate"),
-)  # fmt: skip
+@register_rope_scaling("yarn")
 def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None):
     """YaRN "NTK-by-parts" + temperature.
 
@@ -138,13 +122,8 @@ def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None)
     every angle in training); those with r_i < beta_slow (1 turn) are interpolated by
     `factor`; a linear ramp over the dimension index blends the two in between.
     """
-    factor, original = _factor(cfg), _original_len(cfg)
-    beta_fast, beta_slow = float(cfg.get("beta_fast") or 32), float(cfg.get("beta_slow") or 1)
-    if not beta_fast > beta_slow > 0:
-        raise ValueError(
-            f"rope_scaling 'yarn' needs beta_fast > beta_slow > 0, got "
-            f"beta_fast={beta_fast}, beta_slow={beta_slow}"
-        )
+    factor, original = scaling_factor(cfg), original_max_seq_len(cfg)
+    beta_fast, beta_slow = yarn_betas(cfg)
     attention_factor = cfg.get("attention_factor")
     if attention_factor is None:
         mscale, mscale_all = cfg.get("mscale"), cfg.get("mscale_all_dim")
@@ -153,8 +132,6 @@ def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None)
             attention_factor = yarn_attention_factor(factor, mscale) / yarn_attention_factor(
                 factor, mscale_all
             )
-    elif not attention_factor > 0:
-        raise ValueError(f"rope_scaling 'yarn' needs attention_factor > 0, got {attention_factor}")
 
     def dim_for_turns(turns: float) -> float:  # the (fractional) dim index making `turns`
         return head_dim * math.log(original / (turns * 2 * math.pi)) / (2 * math.log(theta))
@@ -172,27 +149,6 @@ def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None)
     return inv_freq, float(attention_factor)
 
 
-def check_rope_scaling(rope_scaling: dict[str, Any] | None, head_dim: int, theta: float) -> None:
-    """Raise ValueError naming the bad key or value of a rope_scaling dict (None is valid)."""
-    if rope_scaling is None:
-        return
-    if not isinstance(rope_scaling, dict) or "type" not in rope_scaling:
-        raise ValueError(
-            f"rope_scaling={rope_scaling!r} must be None or a dict with a 'type' key, "
-            "e.g. {'type': 'linear', 'factor': 4.0}"
-        )
-    kind = rope_scaling["type"]
-    if kind not in ROPE_SCALING:
-        raise ValueError(f"rope_scaling type={kind!r} is unknown; valid: {sorted(ROPE_SCALING)}")
-    unknown = sorted(set(rope_scaling) - {"type"} - ROPE_SCALING_KEYS[kind])
-    if unknown:
-        raise ValueError(
-            f"rope_scaling type={kind!r} got unknown keys {unknown}; "
-            f"valid: {sorted(ROPE_SCALING_KEYS[kind])}"
-        )
-    ROPE_SCALING[kind](head_dim, theta, rope_scaling, None)  # validates the values
-
-
 # -------------------------------------------------------------------- the module
 class RotaryEmbedding(nn.Module):
     """Computes the half-size cos/sin tables for given positions.
@@ -208,7 +164,7 @@ class RotaryEmbedding(nn.Module):
         self, head_dim: int, theta: float = 10000.0, rope_scaling: dict[str, Any] | None = None
     ) -> None:
         super().__init__()
-        check_rope_scaling(rope_scaling, head_dim, theta)
+        check_rope_scaling(rope_scaling)
         self.head_dim, self.theta, self.rope_scaling = head_dim, theta, rope_scaling
         self.kind = None if rope_scaling is None else rope_scaling["type"]
         inv_freq, self.attention_factor = self._frequencies(None)
@@ -223,7 +179,7 @@ class RotaryEmbedding(nn.Module):
         self, positions: Tensor, dtype: torch.dtype = torch.float32
     ) -> tuple[Tensor, Tensor]:
         inv_freq, factor = self.inv_freq.to(positions.device), self.attention_factor
-        if self.kind in DYNAMIC_ROPE_SCALING:
+        if self.kind is not None and ROPE_SCALING_TYPES[self.kind].dynamic:
             seq_len = int(positions.max()) + 1
             inv_freq, factor = self._frequencies(seq_len)
             inv_freq = inv_freq.to(positions.device)
