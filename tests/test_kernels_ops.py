@@ -207,3 +207,34 @@ def test_kernel_paths_reject_unsupported_dtypes_clearly():
         xb = torch.randn(3, 8, dtype=torch.bfloat16)
         with pytest.raises(TypeError, match="bfloat16 is not supported by the Triton interpreter"):
             ops.softmax(xb, backend="triton")
+
+
+def test_fused_linear_cross_entropy_under_no_grad_computes_the_loss_only():
+    from minillm.kernels.memory_tracker import TensorMemoryTracker
+
+    N, C, V = 8, 64, 256
+    h, w = randn(N, C).requires_grad_(), randn(V, C, seed=1).requires_grad_()
+    t = _targets(N, V)
+    with_grad = ops.fused_linear_cross_entropy(h, w, t, chunk_size=4, backend="triton")
+    with torch.no_grad(), TensorMemoryTracker() as mem:
+        loss = ops.fused_linear_cross_entropy(h, w, t, chunk_size=4, backend="triton")
+    assert loss.grad_fn is None and torch.equal(loss, with_grad.detach())
+    weight_bytes = V * C * 4  # the tracker counts w once, seen through its w.T view
+    assert mem.allocated_bytes < weight_bytes * 1.5, mem.allocated_bytes  # no (V, C) gradient
+
+
+# ------------------------------------------------------------------ learned RoPE angles
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_rope_learned_angles_get_their_gradient_on_both_backends(batched):
+    """Trainable cos/sin: the Triton backward must give them the gradient the PyTorch path
+    gives (it used to return None, so learned angles silently did not train on CUDA)."""
+    B, H, T, D = 2, 3, 5, 16
+    angles = randn(*((B,) if batched else ()), T, D // 2, seed=3, scale=3.0)
+    fn = lambda x, cos, sin, backend: ops.apply_rope(x, cos, sin, backend=backend)
+    inputs = [randn(B, H, T, D), angles.cos(), angles.sin()]
+    check_fp32(fn, inputs)  # every input requires grad here: x, cos and sin
+    check_fp16(fn, inputs)
+    _, grads = value_and_grads(lambda *a: fn(*a, backend="triton"), inputs)
+    assert len(grads) == 3 and min(g.abs().max() for g in grads) > 0.1  # real gradients

@@ -359,3 +359,28 @@ def test_auto_falls_back_to_torch_where_the_kernel_cannot_go(monkeypatch):
 def test_tensors_on_different_devices_are_rejected():
     with pytest.raises(ValueError, match="one device"):
         ops.rms_norm(torch.randn(2, 8), torch.randn(8, device="meta"))
+
+
+# ------------------------------------------------------------------ no gradient wanted
+
+
+def test_fused_linear_cross_entropy_under_no_grad_computes_the_loss_only():
+    """evaluate() runs under no_grad with trainable parameters: no (V, C) weight gradient,
+    no (N, C) hidden gradient may be built, and the loss is the one training sees."""
+    from minillm.kernels.memory_tracker import TensorMemoryTracker
+
+    torch.manual_seed(0)
+    N, C, V, chunk = 64, 256, 1024, 16
+    h = torch.randn(N, C, requires_grad=True)
+    w = torch.randn(V, C, requires_grad=True)
+    t = torch.randint(0, V, (N,))
+    with_grad = ops.fused_linear_cross_entropy(h, w, t, chunk_size=chunk, **T)
+    with torch.no_grad(), TensorMemoryTracker() as mem:
+        loss = ops.fused_linear_cross_entropy(h, w, t, chunk_size=chunk, **T)
+    assert loss.grad_fn is None
+    assert torch.equal(loss, with_grad.detach())
+    weight_bytes = V * C * 4  # 1 MiB; the tracker counts w once, seen through its w.T view
+    # Besides w: a chunk of fp32 logits (64 KiB) and scalars. A weight gradient (1 MiB more)
+    # or a hidden gradient plus its copy would break the bound.
+    assert mem.peak_bytes < weight_bytes + weight_bytes / 4, mem.peak_bytes
+    assert mem.allocated_bytes < weight_bytes + weight_bytes / 2, mem.allocated_bytes

@@ -52,23 +52,26 @@ def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: 
 
 class FusedLinearCrossEntropy(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, hidden, weight, bias, targets, ignore_index, chunk_size, chunk_loss):
+    def forward(
+        ctx, hidden, weight, bias, targets, ignore_index, chunk_size, chunk_loss, grad_enabled
+    ):
         n = hidden.shape[0]
         n_valid = int((targets != ignore_index).sum())
         # fp32 at least (half-precision logits would lose the softmax), float64 stays float64.
         acc = torch.promote_types(hidden.dtype, torch.float32)
-        need_grad = any(ctx.needs_input_grad[:3])
-        grad_hidden = torch.empty_like(hidden) if ctx.needs_input_grad[0] else None
+        # needs_input_grad only looks at requires_grad, which parameters keep under no_grad():
+        # without grad_enabled, evaluate() would build a (V, C) weight gradient every batch.
+        wants = [grad_enabled and needed for needed in ctx.needs_input_grad[:3]]
+        need_grad = any(wants)
+        grad_hidden = torch.empty_like(hidden) if wants[0] else None
         # Accumulate the parameter gradients in fp32: summing N chunk products in half
         # precision would lose the small contributions.
         grad_weight = (
-            torch.zeros(weight.shape, dtype=acc, device=weight.device)
-            if ctx.needs_input_grad[1]
-            else None
+            torch.zeros(weight.shape, dtype=acc, device=weight.device) if wants[1] else None
         )
         grad_bias = (
             torch.zeros(bias.shape, dtype=acc, device=bias.device)
-            if bias is not None and ctx.needs_input_grad[2]
+            if bias is not None and wants[2]
             else None
         )
         loss = torch.zeros((), dtype=acc, device=hidden.device)
@@ -107,7 +110,7 @@ class FusedLinearCrossEntropy(torch.autograd.Function):
         grad_hidden, grad_weight, grad_bias = ctx.saved_tensors
         # The loss is a scalar, so scaling the precomputed gradients is the whole backward.
         scale = lambda g: None if g is None else g * grad_out.to(g.dtype)
-        return scale(grad_hidden), scale(grad_weight), scale(grad_bias), None, None, None, None
+        return scale(grad_hidden), scale(grad_weight), scale(grad_bias), *[None] * 5
 
 
 def fused_linear_cross_entropy(
@@ -119,9 +122,12 @@ def fused_linear_cross_entropy(
     chunk_size: int,
     chunk_loss: ChunkLossFn = ce_chunk_torch,
 ) -> Tensor:
-    """hidden (N, C), weight (V, C), targets (N,) -> mean loss, 0-d float32 (inputs validated)."""
+    """hidden (N, C), weight (V, C), targets (N,) -> mean loss, 0-d float32 (inputs validated).
+
+    Under ``torch.no_grad()`` (or with no input requiring grad) only the loss is computed."""
+    grad_enabled = torch.is_grad_enabled()  # inside forward() it is always off: read it here
     return FusedLinearCrossEntropy.apply(
-        hidden, weight, bias, targets, ignore_index, chunk_size, chunk_loss
+        hidden, weight, bias, targets, ignore_index, chunk_size, chunk_loss, grad_enabled
     )
 
 

@@ -5,7 +5,9 @@ With x1 = x[..., :D/2], x2 = x[..., D/2:], RoPE rotates each pair (x1_i, x2_i) b
     out1 = x1*cos - x2*sin          out2 = x2*cos + x1*sin
 
 A rotation's inverse is its transpose (rotation by -angle), so the backward pass is the same
-kernel with sin negated: dx1 = dy1*cos + dy2*sin, dx2 = dy2*cos - dy1*sin. One program handles
+kernel with sin negated: dx1 = dy1*cos + dy2*sin, dx2 = dy2*cos - dy1*sin. Learned angles
+(cos/sin that require grad) also get their gradient, a reduction over heads done in PyTorch
+in the backward pass (``_table_grads``); constant tables cost nothing extra. One program handles
 BLOCK_T positions of one (batch, head); cos/sin tables are (T, D/2) or (B, T, D/2) and are
 shared by every head (Liger-Kernel's ``rope.py`` does the same per-token layout).
 """
@@ -72,17 +74,37 @@ def _rotate(x: Tensor, cos: Tensor, sin: Tensor, sin_sign: int) -> Tensor:
     return y
 
 
+def _table_grads(x: Tensor, dy: Tensor, table_shape: torch.Size) -> tuple[Tensor, Tensor]:
+    """d loss / d cos and d loss / d sin for learned angles, summed over heads (and over the
+    batch for shared (T, D/2) tables), in float32:
+
+        d cos = dy1*x1 + dy2*x2          d sin = dy2*x1 - dy1*x2
+    """
+    x1, x2 = x.float().chunk(2, dim=-1)
+    dy1, dy2 = dy.float().chunk(2, dim=-1)
+    dims = (1,) if len(table_shape) == 3 else (0, 1)  # (B, T, D/2) or (T, D/2) tables
+    d_cos = (dy1 * x1 + dy2 * x2).sum(dims)
+    d_sin = (dy2 * x1 - dy1 * x2).sum(dims)
+    return d_cos, d_sin
+
+
 class RoPEFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, cos, sin):
-        ctx.save_for_backward(cos, sin)
+        learned = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
+        # x is kept only for learned angles: constant tables need nothing but themselves.
+        ctx.save_for_backward(cos, sin, x if learned else None)
         return _rotate(x, cos, sin, 1)
 
     @staticmethod
     def backward(ctx, dy):
-        cos, sin = ctx.saved_tensors
-        # cos/sin are position tables, not learned: no gradient for them.
-        return _rotate(dy, cos, sin, -1), None, None
+        cos, sin, x = ctx.saved_tensors
+        dx = _rotate(dy, cos, sin, -1) if ctx.needs_input_grad[0] else None
+        d_cos = d_sin = None
+        if x is not None:  # learned angles: their gradient, from the saved input
+            d_cos, d_sin = _table_grads(x, dy, cos.shape)
+            d_cos, d_sin = d_cos.to(cos.dtype), d_sin.to(sin.dtype)
+        return dx, d_cos, d_sin
 
 
 def rope_triton(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
