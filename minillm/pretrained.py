@@ -13,7 +13,6 @@ weights, loaded as fp32), tokenizer.txt, recipe.json (how it was made), metrics.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import torch
 
+from minillm.hashing import file_sha256
 from minillm.model import Transformer
 from minillm.tokenizer import BPETokenizer
 
@@ -30,14 +30,6 @@ REBUILD = "rebuild it with `minillm train --preset course --out {dir}`"
 
 class PretrainedFileError(ValueError):
     """A pretrained model file is missing or does not match its recorded sha256."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify_files(directory: str | os.PathLike = COURSE_MODEL_DIR) -> dict[str, str]:
@@ -56,7 +48,7 @@ def verify_files(directory: str | os.PathLike = COURSE_MODEL_DIR) -> dict[str, s
         path = d / name
         if not path.is_file():
             raise PretrainedFileError(f"{path} is missing; {REBUILD.format(dir=d)}")
-        got = _sha256(path)
+        got = file_sha256(path)
         if got != digest:
             raise PretrainedFileError(
                 f"{path} is corrupted: sha256 {got[:16]}..., SHA256SUMS says {digest[:16]}... "

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+
+from minillm.hashing import text_sha256
 
 MAGIC = "minillm-bpe"
 VERSION = 1
@@ -60,7 +61,7 @@ def save_minillm(state: TokenizerState, path: str | os.PathLike) -> None:
     if state.merges:
         lines.append(f"merges {len(state.merges)}")
         lines.extend(f"{a} {b} {m}" for a, b, m in state.merges)
-    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    digest = text_sha256("\n".join(lines))
     lines.append(f"end {digest}")
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(lines) + "\n")
@@ -132,7 +133,7 @@ def load_minillm(path: str | os.PathLike) -> TokenizerState:
                 raise fail("expected a merge line: <left id> <right id> <merged id>") from None
             merges.append((a, b, m))
     digest = take("end")
-    if hashlib.sha256("\n".join(lines[: pos - 1]).encode("utf-8")).hexdigest() != digest:
+    if text_sha256("\n".join(lines[: pos - 1])) != digest:
         raise fail("checksum mismatch: the file was truncated or edited")
     if pos != len(lines):
         pos += 1

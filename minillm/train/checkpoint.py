@@ -20,7 +20,6 @@ differs from the live model's (naming each differing field), a missing or mis-sh
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
+from minillm.hashing import file_sha256
+
 FORMAT = "minillm-checkpoint"
 VERSION = 1
 MODEL_FILE, OPTIM_FILE, STATE_FILE = "model.safetensors", "optimizer.safetensors", "trainer.json"
@@ -39,14 +40,6 @@ MODEL_FILE, OPTIM_FILE, STATE_FILE = "model.safetensors", "optimizer.safetensors
 
 class CheckpointError(ValueError):
     """A checkpoint is missing, corrupted, or does not fit the model/optimizer it is loaded into."""
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass

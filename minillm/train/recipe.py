@@ -18,7 +18,6 @@ Intermediate files (token file, training checkpoint) go to work_dir.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import subprocess
@@ -34,9 +33,9 @@ from minillm.config import ModelConfig
 from minillm.corpus import EOT, generate_corpus, split_documents
 from minillm.data import read_text
 from minillm.data.dataset import write_token_file
+from minillm.hashing import file_sha256, text_sha256
 from minillm.model import Transformer
 from minillm.tokenizer import BPETokenizer
-from minillm.train.checkpoint import file_sha256
 from minillm.train.trainer import TrainConfig, Trainer, evaluate
 
 MODEL_FILE, TOKENIZER_FILE, RECIPE_FILE = "model.safetensors", "tokenizer.txt", "recipe.json"
@@ -144,10 +143,6 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def export_model(model: Transformer, path: str | os.PathLike, dtype: str = "float16") -> None:
     """Save a copy of the weights in `dtype` (the training model is untouched)."""
     if dtype not in EXPORT_DTYPES:
@@ -192,7 +187,7 @@ def run_recipe(
         text = read_text(recipe.text_path)
     else:
         text = generate_corpus(recipe.corpus_bytes, seed=recipe.corpus_seed)
-    log(f"corpus: {len(text):,} characters, sha256 {sha256_text(text)[:16]}...")
+    log(f"corpus: {len(text):,} characters, sha256 {text_sha256(text)[:16]}...")
 
     tokenizer = BPETokenizer().train(
         text[: recipe.tokenizer_train_bytes], recipe.vocab_size, special_tokens=[EOT],
@@ -250,7 +245,7 @@ def run_recipe(
         "command": f"minillm train --preset {recipe.name}",
         "recipe": recipe.to_dict(),
         "model_config": config.to_dict(),
-        "corpus_sha256": sha256_text(text),
+        "corpus_sha256": text_sha256(text),
         "torch_threads": torch.get_num_threads(),
         # the same bytes need the same model code: which commit of minillm trained this
         "minillm_commit": source_commit(),
