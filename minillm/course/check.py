@@ -9,6 +9,10 @@ non-tuple value is treated as one argument). With ``reference=fn`` the cases are
 and the expected values come from the reference. A failing check prints what went wrong and
 raises ``CheckFailed`` (an ``AssertionError``), so a graded cell fails as it should.
 
+With ``forbid=["minillm.layers.moe.MoE.forward", ...]`` the named functions raise
+``ForbiddenCall`` while the learner's function runs (see :mod:`minillm.course.forbid_calls`);
+the reference and the comparison run outside that window, so they may use the forbidden code.
+
 This module never imports torch or numpy itself: tensors and arrays are recognised by type name,
 so the course tooling stays light.
 """
@@ -19,11 +23,10 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from minillm.course.errors import CheckFailed, ForbiddenCall
+from minillm.course.forbid_calls import forbid as _forbid
+
 __all__ = ["CheckFailed", "check", "check_close"]
-
-
-class CheckFailed(AssertionError):
-    """Raised by :func:`check` and :func:`check_close` when a learner's answer is wrong."""
 
 
 def _short(value: Any, limit: int = 160) -> str:
@@ -171,6 +174,7 @@ def check(
     atol: float = 1e-6,
     rtol: float = 1e-5,
     name: str | None = None,
+    forbid: Sequence[str] = (),
 ) -> None:
     """Run ``fn`` on each case and compare with the expected value; raise on the first miss.
 
@@ -180,24 +184,40 @@ def check(
         reference: a trusted implementation that computes the expected values.
         atol, rtol: tolerances for floating-point values.
         name: what to call ``fn`` in messages (defaults to its ``__name__``).
+        forbid: dotted paths of functions/classes ``fn`` must not call (it must write them).
     """
     if not callable(fn):
         raise TypeError(f"check() needs a function as its first argument, got {type(fn).__name__}")
     label = name or getattr(fn, "__name__", "function")
+    if isinstance(forbid, str):
+        forbid = [forbid]
+    guard = _forbid(*forbid) if forbid else None  # bad target names fail here, clearly
     cases = list(cases)
     if not cases:
         raise ValueError("check() needs at least one case")
+    pairs = []  # all expected values first: the reference may use what the learner may not
     for i, case in enumerate(cases, 1):
         if reference is not None:
             args = _as_args(case)
-            expected = reference(*_clone(args))
+            pairs.append((args, reference(*_clone(args))))
         else:
             if not (isinstance(case, Sequence) and len(case) == 2):
                 raise ValueError(f"case {i} must be an (args, expected) pair, got {_short(case)}")
-            args, expected = _as_args(case[0]), case[1]
+            pairs.append((_as_args(case[0]), case[1]))
+    for i, (args, expected) in enumerate(pairs, 1):
         shown = ", ".join(_short(a, 60) for a in args)
         try:
-            actual = fn(*_clone(args))
+            if guard is None:
+                actual = fn(*_clone(args))
+            else:
+                cloned = _clone(args)
+                with guard:
+                    actual = fn(*cloned)
+                if guard.attempts:  # the learner caught the ForbiddenCall and carried on
+                    raise ForbiddenCall(guard.attempts[0])
+        except ForbiddenCall as exc:
+            print(f"✗ {label}: {exc}")
+            raise ForbiddenCall(exc.target, exc.reason) from None
         except NotImplementedError:
             print(
                 f"✗ {label}: not implemented yet (replace `raise NotImplementedError()` with your code)"
