@@ -237,7 +237,8 @@ class Transformer(nn.Module):
     # ------------------------------------------------------------------ weights on disk
     def load_weights(self, state_dict: dict[str, Tensor]) -> None:
         """Copy a state dict in, raising ValueError naming any missing, unexpected or
-        mis-shaped tensor (the tied lm_head.weight may be absent)."""
+        mis-shaped tensor (the tied lm_head.weight may be absent; if present it must equal
+        tok_emb.weight)."""
         own = self.state_dict()
         optional = {"lm_head.weight"} if self.config.tie_embeddings else set()
         missing = sorted(set(own) - set(state_dict) - optional)
@@ -249,6 +250,19 @@ class Transformer(nn.Module):
                 raise ValueError(
                     f"tensor {name!r} has shape {tuple(tensor.shape)}, expected "
                     f"{tuple(own[name].shape)} for this config"
+                )
+        head = state_dict.get("lm_head.weight")
+        if self.config.tie_embeddings and head is not None:
+            # One Parameter backs both names: loading two different matrices would keep
+            # whichever load_state_dict copied last, silently.
+            emb = state_dict["tok_emb.weight"]
+            if not torch.equal(head.to(emb.device, emb.dtype), emb):
+                diff = (head.double().cpu() - emb.double().cpu()).abs().max().item()
+                raise ValueError(
+                    "this model ties its embeddings (tie_embeddings=True), but the state dict's "
+                    f"'lm_head.weight' differs from its 'tok_emb.weight' (max abs difference "
+                    f"{diff:.3g}); load it into a config with tie_embeddings=False, or drop "
+                    "'lm_head.weight'"
                 )
         self.load_state_dict(state_dict, strict=False)
 

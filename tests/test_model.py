@@ -251,3 +251,16 @@ def test_every_parameter_gets_a_gradient(family):
     model(_ids(), targets=_ids(seed=2)).loss.backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+def test_tied_model_rejects_a_different_lm_head_weight():
+    """A tied model has one matrix: an lm_head.weight that differs from tok_emb.weight cannot
+    be loaded (it used to be copied over the embedding, or the embedding over it, silently)."""
+    model = _model("gpt2")  # tied
+    sd = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_weights(sd)  # both present and equal: fine
+    sd["lm_head.weight"] = sd["lm_head.weight"] + 1.0
+    with pytest.raises(
+        ValueError, match=r"ties its embeddings.*'lm_head.weight' differs from its 'tok_emb.weight'"
+    ):
+        model.load_weights(sd)

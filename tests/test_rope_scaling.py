@@ -245,3 +245,29 @@ def test_apply_rope_with_scaled_tables_preserves_norm_up_to_temperature():
     rope = RotaryEmbedding(HEAD_DIM, THETA, scaling)
     out = apply_rope(x, *rope(torch.arange(9)))
     torch.testing.assert_close(out.norm(dim=-1), x.norm(dim=-1) * rope.attention_factor)
+
+
+@pytest.mark.parametrize(
+    "scaling", [None, {"type": "yarn", "factor": 4.0, "original_max_seq_len": 2048}]
+)
+def test_rope_frequencies_stay_float32_when_the_model_is_cast_to_bf16(scaling):
+    """model.to(bfloat16) must not round inv_freq: at position 8000 a bf16 inv_freq moves the
+    angle by whole radians (HF rounds it; we keep fp32, the precision the angles promise)."""
+    cfg = ModelConfig(vocab_size=32, d_model=64, n_layers=1, n_heads=1, max_seq_len=16,
+                      positions="rope", norm="rmsnorm", activation="swiglu", bias=False,
+                      rope_scaling=scaling)  # fmt: skip
+    from minillm.model import Transformer
+
+    model = Transformer(cfg).to(torch.bfloat16)
+    rope = model.blocks[0].attn.rope
+    assert rope.inv_freq.dtype == torch.float32
+    positions = torch.tensor([4000, 8000])
+    cos, _ = rope(positions)
+    if scaling is None:  # the frequencies themselves in float64
+        inv64, factor = 1.0 / 10000.0 ** (torch.arange(0, 64, 2, dtype=torch.float64) / 64), 1.0
+    else:  # the variant's fp32 frequencies, angles and cos in float64
+        inv64, factor = ROPE_SCALING["yarn"](64, 10000.0, scaling, None)
+    exact = (positions.double()[:, None] * inv64.double()).cos() * factor
+    # fp32 angles of ~8000 rad carry ~5e-4 of rounding; bf16 frequencies gave errors up to 1.3
+    assert (cos.double() - exact).abs().max() < 2e-3
+    assert rope(positions, torch.bfloat16)[0].dtype == torch.bfloat16

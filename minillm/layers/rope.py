@@ -154,7 +154,9 @@ class RotaryEmbedding(nn.Module):
     """Computes the half-size cos/sin tables for given positions.
 
     forward(positions: (T,) or (B, T) int) -> (cos, sin), each (T, D/2) or (B, T, D/2),
-    ready for `apply_rope`. No table is cached: angles are recomputed from positions, so any
+    ready for `apply_rope`. inv_freq stays float32 whatever the model's dtype (see `_apply`:
+    unlike Hugging Face, whose buffer is rounded by ``model.to(bf16)``), and the angles are
+    computed in float32. No table is cached: angles are recomputed from positions, so any
     position works (extrapolation is lesson 05's subject, not an error here). With a
     rope_scaling dict the frequencies are rescaled and cos, sin multiplied by the variant's
     attention factor (YaRN's temperature; 1 otherwise).
@@ -169,6 +171,20 @@ class RotaryEmbedding(nn.Module):
         self.kind = None if rope_scaling is None else rope_scaling["type"]
         inv_freq, self.attention_factor = self._frequencies(None)
         self.register_buffer("inv_freq", inv_freq, persistent=False)
+
+    def _apply(self, fn, recurse=True):
+        """Keep inv_freq float32 through ``model.to(torch.bfloat16)`` / ``.half()``.
+
+        A bf16 inv_freq is off by up to 2^-9 relative, which at position 8000 moves the angle
+        by radians (cos error 0.5 at 4000, 1.3 at 8000). Hugging Face's rotary embeddings do
+        let their inv_freq buffer be cast with the model, so a bf16 model here and there
+        differ at long positions; in float32 the two are the same. The buffer follows device
+        moves; its values are recomputed from the config, never taken from a rounded copy."""
+        super()._apply(fn, recurse)
+        if self.inv_freq.dtype != torch.float32:
+            fresh = self._frequencies(None)[0]
+            self.inv_freq = fresh.to(self.inv_freq.device)
+        return self
 
     def _frequencies(self, seq_len: int | None) -> tuple[Tensor, float]:
         if self.kind is None:
