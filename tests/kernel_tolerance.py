@@ -1,4 +1,4 @@
-"""Helpers to check a low-precision kernel the way FlashAttention's own tests do.
+"""Test helper, not part of the package: judge low-precision kernels as FlashAttention does.
 
 A half-precision kernel cannot match an fp32 reference to fp32 tolerances, and a fixed atol
 either hides bugs or fails on harmless rounding. FlashAttention's criterion instead compares

@@ -19,8 +19,9 @@ import pytest  # noqa: E402
 
 pytest.importorskip("triton")
 
+from kernel_tolerance import assert_fa_criterion, naive_attention  # noqa: E402
+
 from minillm.kernels import ops  # noqa: E402
-from minillm.kernels.testing import assert_fa_criterion, naive_attention  # noqa: E402
 
 pytestmark = pytest.mark.triton
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
