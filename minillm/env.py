@@ -26,7 +26,7 @@ PACKAGES: list[tuple[str, str, str, bool]] = [
     ("nbval", "nbval", "0.11", False),
     ("tiktoken", "tiktoken", "0.7", False),
     ("tokenizers", "tokenizers", "0.15", False),
-    ("transformers", "transformers", "4.45", False),
+    ("transformers", "transformers", "5.0", False),  # interop: rope_parameters, fused experts
     ("peft", "peft", "0.12", False),
     ("trl", "trl", "0.11", False),
     ("bitsandbytes", "bitsandbytes", "0.43", False),

@@ -15,6 +15,7 @@ transformers is imported lazily, so `import minillm.interop` works without it.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import torch
@@ -24,6 +25,23 @@ from minillm.config import ModelConfig
 from minillm.model import Transformer
 
 GPT2_TANH_GELUS = ("gelu_new", "gelu_pytorch_tanh")
+# The floor of the `oracles` extra (pyproject.toml, environment.yml, `minillm env`): the
+# conversions read `rope_parameters` and Mixtral's fused expert tensors, both 5.x layouts.
+TRANSFORMERS_FLOOR = (5, 0)
+
+
+def import_transformers() -> Any:
+    """The transformers module, or ImportError naming the installed version and the floor."""
+    import transformers
+
+    major, minor = re.match(r"(\d+)\.(\d+)", transformers.__version__).groups()
+    if (int(major), int(minor)) < TRANSFORMERS_FLOOR:
+        floor = ".".join(map(str, TRANSFORMERS_FLOOR))
+        raise ImportError(
+            f"minillm.interop needs transformers>={floor} (rope_parameters, fused Mixtral "
+            f"experts), found {transformers.__version__}: pip install 'transformers>={floor}'"
+        )
+    return transformers
 
 
 # -------------------------------------------------------------------- configs
@@ -37,6 +55,7 @@ def _require(hf_config: Any, field: str, valid: tuple) -> None:
 def config_from_hf(hf_config: Any) -> ModelConfig:
     """A ModelConfig for a HF GPT2Config, LlamaConfig or MixtralConfig; ValueError for what we
     cannot mirror."""
+    import_transformers()  # a 4.x config has no rope_parameters
     kind = getattr(hf_config, "model_type", None)
     if kind == "gpt2":
         return _config_from_gpt2(hf_config)
@@ -172,7 +191,7 @@ def hf_family(config: ModelConfig) -> str:
 def config_to_hf(config: ModelConfig, attn_implementation: str = "eager") -> Any:
     """The HF GPT2Config / LlamaConfig / MixtralConfig for `config` (no bos/eos ids: our
     vocabularies vary)."""
-    import transformers
+    transformers = import_transformers()
 
     common = dict(vocab_size=config.vocab_size, tie_word_embeddings=config.tie_embeddings,
                   initializer_range=config.init_std, bos_token_id=None, eos_token_id=None,
@@ -350,7 +369,7 @@ def from_hf(hf_model: Any) -> Transformer:
 def to_hf(model: Transformer, attn_implementation: str = "eager") -> Any:
     """The HF GPT2LMHeadModel / LlamaForCausalLM / MixtralForCausalLM with the same weights,
     in eval mode."""
-    import transformers
+    transformers = import_transformers()
 
     hf_config = config_to_hf(model.config, attn_implementation)
     cls = {

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-import tomllib
+import pytest
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the same parser as the `tomli` backport, if present
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        tomllib = None
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_TO_PYPI = {"pytorch": "torch", "python": None, "pip": None}
+
+
+def pyproject() -> dict:
+    if tomllib is None:
+        pytest.skip("reading pyproject.toml needs Python 3.11's tomllib or `pip install tomli`")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
 def _name(requirement: str) -> str:
@@ -16,7 +32,7 @@ def _name(requirement: str) -> str:
 
 
 def pyproject_packages() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    project = pyproject()["project"]
     names = {_name(r) for r in project["dependencies"]}
     for extra in project["optional-dependencies"].values():
         names |= {_name(r) for r in extra}
@@ -48,7 +64,7 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
 def test_ci_torch_pin_and_triton_marker():
     setup = (ROOT / "tools" / "setup_env.py").read_text()
     assert 'CI_TORCH = "torch==2.13.0"' in setup
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    deps = pyproject()["project"]["dependencies"]
     triton = next(d for d in deps if d.startswith("triton"))
     assert "platform_system == 'Linux'" in triton, "triton must stay Linux-only"
     assert all("==" not in d.split(";")[0] for d in deps), (
@@ -77,3 +93,58 @@ def test_every_lesson_has_a_solution_and_exercise_pair():
     exercises = {p.name for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb")}
     assert solutions == exercises
     assert solutions <= lessons, f"solutions without a lesson: {sorted(solutions - lessons)}"
+
+
+def _floor(requirement: str) -> tuple[int, ...]:
+    version = re.search(r">=\s*([\d.]+)", requirement).group(1)
+    return tuple(int(p) for p in version.split("."))
+
+
+def test_transformers_floor_is_the_5x_api_interop_uses_everywhere():
+    """interop reads rope_parameters and Mixtral's fused expert tensors (transformers 5.x):
+    pyproject, environment.yml, `minillm env` and interop's own check state the same floor."""
+    from minillm import env, interop
+
+    oracles = pyproject()["project"]["optional-dependencies"]["oracles"]
+    floors = {
+        "pyproject.toml": _floor(next(r for r in oracles if _name(r) == "transformers")),
+        "environment.yml": _floor(
+            re.search(
+                r"^\s*-\s*transformers(>=[\d.]+)", (ROOT / "environment.yml").read_text(), re.M
+            ).group(1)  # fmt: skip
+        ),
+        "minillm env": _floor(">=" + next(m for d, _, m, _ in env.PACKAGES if d == "transformers")),
+        "minillm.interop": interop.TRANSFORMERS_FLOOR,
+    }
+    assert set(floors.values()) == {(5, 0)}, floors
+
+
+def test_interop_names_an_old_transformers_and_the_floor(monkeypatch):
+    import types
+
+    from minillm import interop
+
+    monkeypatch.setitem(sys.modules, "transformers", types.SimpleNamespace(__version__="4.57.1"))
+    with pytest.raises(ImportError, match=r"transformers>=5\.0.*found 4\.57\.1"):
+        interop.import_transformers()
+    monkeypatch.setitem(sys.modules, "transformers", types.SimpleNamespace(__version__="5.0.0rc1"))
+    assert interop.import_transformers().__version__ == "5.0.0rc1"
+
+
+def test_this_file_imports_without_tomllib_or_tomli():
+    """Python 3.10 has no tomllib: the module must still import (its TOML checks then skip)."""
+    code = (
+        "import sys; sys.modules['tomllib'] = None; sys.modules['tomli'] = None\n"
+        "import importlib.util as u\n"
+        f"spec = u.spec_from_file_location('packaging_test', {str(Path(__file__))!r})\n"
+        "m = u.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "assert m.tomllib is None\n"
+        "import pytest\n"
+        "try:\n"
+        "    m.pyproject()\n"
+        "except pytest.skip.Exception as e:\n"
+        "    print('skipped:', e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "skipped: reading pyproject.toml needs" in out.stdout
