@@ -148,3 +148,14 @@ def test_this_file_imports_without_tomllib_or_tomli():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "skipped: reading pyproject.toml needs" in out.stdout
+
+
+def test_every_required_dependency_is_used_by_the_package():
+    """A required dependency nothing imports is a cost with no use (einops was one)."""
+    sources = "\n".join(p.read_text("utf-8") for p in (ROOT / "minillm").rglob("*.py"))
+    unused = [
+        name
+        for name in (_name(r) for r in pyproject()["project"]["dependencies"])
+        if not re.search(rf"^\s*(import|from) {name}\b", sources, re.M)
+    ]
+    assert unused == []

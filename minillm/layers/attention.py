@@ -18,6 +18,7 @@ from typing import Protocol
 
 import torch
 import torch.nn.functional as F
+from einops import rearrange
 from torch import Tensor, nn
 
 from minillm.config import ModelConfig
@@ -68,9 +69,9 @@ def attention_reference(
     scale = 1.0 / math.sqrt(d) if scale is None else scale
     # GQA without copying K/V: view the H query heads as H_kv groups of G = H / H_kv heads and
     # let broadcasting share one kv head across its group.
-    qg = q.reshape(b, h_kv, h // h_kv, t, d)
+    qg = rearrange(q, "b (hkv g) t d -> b hkv g t d", hkv=h_kv)
     scores = (qg @ k.unsqueeze(2).transpose(-2, -1)) * scale  # (B, H_kv, G, T, S)
-    scores = scores.view(b, h, t, s)
+    scores = rearrange(scores, "b hkv g t s -> b (hkv g) t s")
     if bias is not None:
         scores = scores + bias
     mask = _combine_masks(mask, causal, t, s, q.device)
@@ -83,8 +84,8 @@ def attention_reference(
         weights = weights.masked_fill(~mask, 0.0)
     if dropout_p > 0.0:
         weights = F.dropout(weights, p=dropout_p)
-    out = weights.view(b, h_kv, h // h_kv, t, s) @ v.unsqueeze(2)
-    return out.view(b, h, t, d), weights
+    out = rearrange(weights, "b (hkv g) t s -> b hkv g t s", hkv=h_kv) @ v.unsqueeze(2)
+    return rearrange(out, "b hkv g t d -> b (hkv g) t d"), weights
 
 
 def scaled_dot_product_attention(
@@ -187,9 +188,9 @@ class MultiHeadAttention(nn.Module):
             keys are cached after RoPE, so they never need rotating again.
         """
         b, t, _ = x.shape
-        q = self.q_proj(x).view(b, t, self.n_heads, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(b, t, self.n_kv_heads, self.head_dim).transpose(1, 2)
+        q = rearrange(self.q_proj(x), "b t (h d) -> b h t d", h=self.n_heads)
+        k = rearrange(self.k_proj(x), "b t (h d) -> b h t d", h=self.n_kv_heads)
+        v = rearrange(self.v_proj(x), "b t (h d) -> b h t d", h=self.n_kv_heads)
         past = kv_cache.seq_len(self.layer_idx) if kv_cache is not None else 0
         if positions is None:
             positions = torch.arange(past, past + t, device=x.device)
@@ -208,5 +209,5 @@ class MultiHeadAttention(nn.Module):
             y, weights = attention_reference(q, k, v, attn_mask, bias, True, None, dropout_p)
         else:
             y = scaled_dot_product_attention(q, k, v, attn_mask, bias, True, None, dropout_p)
-        y = self.o_proj(y.transpose(1, 2).reshape(b, t, self.n_heads * self.head_dim))
+        y = self.o_proj(rearrange(y, "b h t d -> b t (h d)"))
         return (y, weights) if return_weights else y

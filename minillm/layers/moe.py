@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from einops import rearrange
 from torch import Tensor, nn
 
 from minillm.config import ModelConfig
@@ -125,7 +126,7 @@ def group_by_expert(
       routed: (E,) assignments per expert before the capacity cut.
     Choice-major order gives every first choice priority over any second choice (GShard).
     """
-    flat = expert_index.t().reshape(-1)  # (k * N,) choice-major
+    flat = rearrange(expert_index, "n k -> (k n)")  # choice-major: every first choice first
     order = torch.argsort(flat, stable=True)  # grouped by expert, queue order kept within
     routed = torch.bincount(flat, minlength=n_experts)
     if capacity is None:
@@ -158,7 +159,7 @@ class MoE(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         b, t, c = x.shape
-        h = x.reshape(b * t, c)
+        h = rearrange(x, "b t c -> (b t) c")
         logits = self.router(h)  # (N, E)
         weights, index, _ = top_k_routing(logits, self.top_k, self.renormalize)
         capacity = None
@@ -167,7 +168,7 @@ class MoE(nn.Module):
         order, counts, routed = group_by_expert(index, self.n_experts, capacity)
 
         token = order % (b * t)  # assignment a = choice * N + token
-        gate = weights.t().reshape(-1)[order].to(h.dtype)  # (M,)
+        gate = rearrange(weights, "n k -> (k n)")[order].to(h.dtype)  # (M,), choice-major
         slabs = h[token].split(counts.tolist())  # one contiguous slab per expert
         outs = [expert(slab) for expert, slab in zip(self.experts, slabs) if slab.shape[0]]
         y = torch.zeros_like(h)
@@ -185,7 +186,7 @@ class MoE(nn.Module):
             load_balancing_loss=load_balancing_loss(logits, self.n_experts, self.top_k),
             z_loss=router_z_loss(logits),
         )
-        return y.view(b, t, c)
+        return rearrange(y, "(b t) c -> b t c", b=b)
 
     def extra_repr(self) -> str:
         return (
