@@ -157,6 +157,198 @@ def test_invalid_json_scores_zero_with_one_line_error(course, capsys):
     assert len(err) == 1 and err[0].startswith(f"error: {bad}: not valid JSON")
 
 
+# ---- cheats: each scores nothing -------------------------------------------------------------
+
+
+def solved() -> dict:
+    """The released exercise with both exercises solved (so every test passes)."""
+    student = release_notebook(two_exercises())
+    student["cells"][0]["source"] = "def double(x):\n    return 2 * x\n"
+    student["cells"][2]["source"] = "def square(x):\n    return x * x\n"
+    return student
+
+
+def unsolved_with(*cheat: str, at: int = 0) -> dict:
+    """The released (stubbed) exercise with the cheat's lines as a new cell at position ``at``."""
+    student = release_notebook(two_exercises())
+    student["cells"].insert(at, cell("\n".join(cheat)))
+    return student
+
+
+def grade(course, student: dict, name: str = "01_demo.ipynb", **kwargs):
+    write_notebook(course / "exercises" / name, student)
+    return grade_notebook(course / "exercises" / name, timeout=60, **kwargs)
+
+
+@pytest.mark.slow
+def test_student_added_graded_cell_scores_nothing(course):
+    student = release_notebook(two_exercises())
+    student["cells"].append(cell("assert True", "tests", "bonus", 100))
+    result = grade(course, student)
+    assert scores(result) == {"test_double": 0, "test_square": 0}
+    assert result.max_score == 5
+
+
+@pytest.mark.slow
+def test_duplicated_test_cell_is_scored_once(course):
+    student = solved()
+    student["cells"] += [dict(student["cells"][3]) for _ in range(5)]
+    result = grade(course, student)
+    assert [e.grade_id for e in result.exercises] == ["test_double", "test_square"]
+    assert (result.score, result.max_score) == (5, 5)
+
+
+@pytest.mark.slow
+def test_hidden_traceback_does_not_pass_failing_tests(course):
+    result = grade(
+        course,
+        unsolved_with(
+            "get_ipython()._showtraceback = lambda *a, **k: None",
+            "get_ipython().showtraceback = lambda *a, **k: None",
+            "print('✓ double: all 1 cases pass')",  # a fake success line
+        ),
+    )
+    assert scores(result) == {"test_double": 0, "test_square": 0}
+    assert all("NotImplementedError" in e.message for e in result.exercises)
+
+
+@pytest.mark.slow
+def test_renamed_notebook_without_a_solution_is_an_error(course, capsys):
+    student = solved()
+    renamed = course / "exercises" / "01_demo_mine.ipynb"
+    write_notebook(renamed, student)
+    result = grade_notebook(renamed, timeout=60)
+    assert result.error and str(renamed) in result.error and result.exercises == []
+    assert main(["grade", str(renamed)]) == 1
+    assert f"{renamed}: no solution notebook named 01_demo_mine.ipynb" in capsys.readouterr().err
+    # The instructor may name the solution explicitly: a file, or a folder matched by name.
+    source = course / "solutions" / "01_demo.ipynb"
+    assert main(["grade", "--source", str(source), str(renamed)]) == 0
+    assert grade_notebook(renamed, 60, source).score == 5
+    assert main(["grade", "--source", str(course / "solutions"), str(renamed)]) == 1
+    assert main(["grade", "--source", str(course / "nowhere"), str(renamed)]) == 2
+
+
+@pytest.mark.slow
+def test_instructor_source_folder_is_used(course, tmp_path):
+    private = tmp_path / "private"
+    private.mkdir()
+    (course / "solutions" / "01_demo.ipynb").rename(private / "01_demo.ipynb")
+    result = grade(course, solved(), source=private)
+    assert result.error is None and result.score == 5
+
+
+CHEATS = {
+    "rebinds minillm.course.check": [
+        "import minillm.course, minillm.course.check as c",
+        "minillm.course.check = c.check = lambda *a, **k: None",
+    ],
+    "swaps check's code": [
+        "import minillm.course",
+        "minillm.course.check.__code__ = (lambda *a, **k: None).__code__",
+    ],
+    "patches the comparison": [
+        "import minillm.course.check as c",
+        "c._difference = lambda *a, **k: None",
+    ],
+    "redefines check in the notebook": ["def check(*args, **kwargs):", "    return None"],
+    "patches AssertionError": ["import builtins", "builtins.AssertionError = type(None)"],
+    "patches torch.equal": ["import torch", "torch.equal = lambda *a, **k: True"],
+    "blanks every cell": [
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+    ],
+    "wraps cells in try/except": [
+        "import ast",
+        "class Swallow(ast.NodeTransformer):",
+        "    def visit_Module(self, node):",
+        "        handler = ast.ExceptHandler(type=None, name=None, body=[ast.Pass()])",
+        "        node.body = [ast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])]",
+        "        return ast.fix_missing_locations(node)",
+        "get_ipython().ast_transformers.append(Swallow())",
+    ],
+    "clears the error after each cell": [
+        "def forget(result):",
+        "    result.error_in_exec = None",
+        "get_ipython().events.register('post_run_cell', forget)",
+    ],
+    "makes every result a success": [
+        "from IPython.core.interactiveshell import ExecutionResult",
+        "ExecutionResult.success = property(lambda self: True)",
+    ],
+    "swallows errors in run_cell": [
+        "shell = get_ipython()",
+        "original = shell.run_cell",
+        "def run_cell(*args, **kwargs):",
+        "    result = original(*args, **kwargs)",
+        "    result.error_in_exec = None",
+        "    return result",
+        "shell.run_cell = run_cell",
+    ],
+    "custom exception handler": [
+        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"
+    ],
+    "exits instead of failing": ["import sys", "sys.exit = lambda *a: None"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lines", CHEATS.values(), ids=CHEATS.keys())
+def test_cheats_in_a_student_cell_score_nothing(course, lines):
+    solution = two_exercises()
+    # tests that use the course's check and torch, so the cheats have something to aim at
+    solution["cells"].insert(0, cell("from minillm.course import check\nimport torch"))
+    solution["cells"][2]["source"] = (
+        "check(double, [((2,), 4)])\nassert torch.equal(torch.tensor(double(2)), torch.tensor(4))"
+        "\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
+    )
+    write_notebook(course / "solutions" / "01_demo.ipynb", solution)
+    student = release_notebook(solution)
+    student["cells"].insert(1, cell("\n".join(lines)))
+    result = grade(course, student)
+    assert scores(result) == {"test_double": 0, "test_square": 0}, result.exercises
+
+
+@pytest.mark.slow
+def test_function_that_tampers_while_the_test_runs_scores_nothing(course):
+    student = release_notebook(two_exercises())
+    student["cells"][0]["source"] = (
+        "def double(x):\n"
+        "    import minillm.course.check as c\n"
+        "    c._difference = lambda *a, **k: None\n"
+        "    get_ipython().events.register('post_run_cell', lambda r: setattr(r, 'error_in_exec', None))\n"
+        "    return 4\n"
+    )
+    student["cells"][3]["source"] = "assert double(2) == 4"  # edited: replaced from the source
+    result = grade(course, student)
+    failed = next(e for e in result.exercises if e.grade_id == "test_double")
+    assert failed.score == 0 and "changed the grader's checks" in failed.message
+
+
+@pytest.mark.slow
+def test_sys_exit_in_the_function_scores_nothing(course):
+    student = release_notebook(two_exercises())
+    student["cells"][0]["source"] = "import sys\ndef double(x):\n    sys.exit(0)\n"
+    assert scores(grade(course, student)) == {"test_double": 0, "test_square": 0}
+
+
+@pytest.mark.slow
+def test_solving_only_the_visible_checks_scores_the_visible_points(course):
+    """A student who hard-codes every visible check scores exactly the tests without hidden
+    cases: hidden tests add cases the visible ones do not show."""
+    solution = two_exercises()
+    visible = sum(
+        c["metadata"]["nbgrader"]["points"]
+        for c in solution["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+        and "### BEGIN HIDDEN TESTS" not in c["source"]
+    )
+    student = release_notebook(solution)
+    student["cells"][0]["source"] = "def double(x):\n    return {2: 4}[x]\n"
+    student["cells"][2]["source"] = "def square(x):\n    return {3: 9}[x]\n"
+    result = grade(course, student)
+    assert result.score == visible == 3
+
+
 def test_missing_path_and_bad_timeout(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "nope.ipynb")]) == 1
     assert f"{tmp_path / 'nope.ipynb'}: no such notebook file" in capsys.readouterr().err

@@ -163,3 +163,18 @@ def test_cli_exit_codes(tmp_path, capsys):
 
 def test_committed_exercises_are_in_sync():
     assert release_all(ROOT / "solutions", ROOT / "exercises", check=True) == []
+
+
+def test_whole_cell_solution_without_markers_becomes_the_stub():
+    """nbgrader's other style: `solution: true` and no markers means the whole cell is the answer."""
+    answer = {**SOL_META, "grade_id": "answer"}
+    nb = notebook(
+        code("def f(x):\n    return x + 1\n", SOL_META),
+        {"cell_type": "markdown", "metadata": {"nbgrader": answer}, "source": "It is 42."},
+        code("x = 1  # not a solution cell: kept\n"),
+    )
+    student = release_notebook(nb)
+    assert "".join(student["cells"][0]["source"]) == "# YOUR CODE HERE\nraise NotImplementedError()"
+    assert "".join(student["cells"][1]["source"]) == "YOUR ANSWER HERE"
+    assert "".join(student["cells"][2]["source"]) == "x = 1  # not a solution cell: kept\n"
+    assert student["cells"][0]["metadata"]["nbgrader"] == SOL_META

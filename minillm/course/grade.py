@@ -1,10 +1,17 @@
 """Autograde notebooks headless (``minillm grade PATH...``).
 
-Every graded test cell (nbgrader ``grade: true``) is one exercise worth its ``points``. The
-notebook runs top to bottom in a fresh kernel with a time limit for the whole notebook; a test
-cell that runs without an error earns its points. Before running, the test cells are replaced
-by the ones in the matching solution notebook (same file name in ``--source``), which restores
-hidden tests and undoes any edits to the tests.
+The exercises, their grade ids and their points come from the matching SOLUTION notebook
+alone (same file name in ``../solutions``, ``./solutions`` or ``--source DIR``; or
+``--source FILE``); a notebook with no solution is an error. Each of the solution's test cells
+(nbgrader ``grade: true``) is scored exactly once: it replaces the first student cell with its
+grade id (restoring hidden tests, undoing edits), later copies are dropped, and student cells
+with grade ids the solution does not have run as plain code and score nothing.
+
+The notebook runs top to bottom in a fresh kernel with a time limit for the whole notebook. A
+test passes when the kernel's execute reply says ``ok``, never from what the cell printed.
+Around each test the grader runs :mod:`minillm.course.guard`, which undoes the notebook's
+tampering with the checks (rebound ``check``, ``torch.allclose``, IPython transformers, ...);
+tampering while a test runs, or a guard that could not run, scores that test zero.
 
 The grader never crashes on a student's notebook: invalid JSON, an exception, a hang, a dead
 kernel or garbage output each score zero on the affected exercises, with a one-line reason.
@@ -12,10 +19,9 @@ kernel or garbage output each score zero on the affected exercises, with a one-l
 
 from __future__ import annotations
 
-import argparse
 import json
+import secrets
 import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,13 +29,14 @@ from typing import Any
 
 from minillm.course.notebook import (
     NotebookError,
+    cell_source,
     grade_id,
     is_graded,
     points,
     read_notebook,
 )
 
-__all__ = ["ExerciseResult", "NotebookResult", "grade_notebook"]
+__all__ = ["ExerciseResult", "NotebookResult", "find_source", "grade_notebook"]
 
 MESSAGE_LIMIT = 160
 
@@ -65,114 +72,165 @@ def _one_line(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
 
-def _find_source(path: Path, source_dir: Path | None) -> Path | None:
+def find_source(path: Path, source: Path | None) -> Path | None:
+    """The solution notebook for ``path``: ``source`` itself if it is a file, else the same
+    name in ``source`` (a folder), else in ``../solutions`` or ``./solutions``."""
+    if source is not None and source.is_file():
+        return source
     candidates = (
-        [source_dir / path.name]
-        if source_dir
-        else [
-            path.parent.parent / "solutions" / path.name,
-            Path("solutions") / path.name,
-        ]
+        [source / path.name]
+        if source is not None
+        else [path.parent.parent / "solutions" / path.name, Path("solutions") / path.name]
     )
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _error_of(cell: dict[str, Any]) -> str | None:
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            return _one_line(f"{out.get('ename', 'Error')}: {out.get('evalue', '')}")
-    return None
+def _no_source(path: Path, source: Path | None) -> str:
+    where = f"in {source}" if source is not None else "in ../solutions or ./solutions"
+    return (
+        f"{path}: no solution notebook named {path.name} {where}; the grader takes the "
+        "exercises from the solution, so pass it with --source DIR or --source FILE"
+    )
 
 
-def _prepare(
-    nb: dict[str, Any], source: dict[str, Any] | None
-) -> tuple[dict[str, Any], list[ExerciseResult]]:
-    """Swap in the source's test cells; return the notebook and results for missing tests."""
-    missing: list[ExerciseResult] = []
-    if source is None:
-        return nb, missing
-    tests = {grade_id(c): c for c in source["cells"] if is_graded(c)}
-    seen = set()
-    for i, cell in enumerate(nb["cells"]):
-        gid = grade_id(cell)
-        if gid in tests and cell.get("cell_type") == "code":
-            nb["cells"][i] = {**tests[gid], "outputs": [], "execution_count": None}
-            seen.add(gid)
-    for gid, cell in tests.items():
-        if gid not in seen:
-            missing.append(
-                ExerciseResult(
-                    gid, 0.0, points(cell), "missing", "test cell was deleted from the notebook"
-                )
-            )
-    return nb, missing
+def _tests_of(source: dict[str, Any], source_path: Path) -> dict[str, dict[str, Any]]:
+    tests: dict[str, dict[str, Any]] = {}
+    for i, c in enumerate(source["cells"]):
+        if is_graded(c):
+            gid = grade_id(c)
+            if not gid or gid in tests:
+                problem = f"grade_id {gid!r} is used twice" if gid else "test cell has no grade_id"
+                raise NotebookError(source_path, problem, cell=i)
+            tests[gid] = c
+    return tests
+
+
+def _plan(nb: dict[str, Any], tests: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cells to run: the student's, with each source test at its first grade id's place."""
+    cells, placed = [], set()
+    for cell in nb["cells"]:
+        gid = grade_id(cell) if cell.get("cell_type") == "code" else None
+        if gid in tests:
+            if gid not in placed:  # later copies of a test cell are dropped
+                cells.append({**tests[gid], "outputs": [], "execution_count": None, "_test": gid})
+                placed.add(gid)
+            continue
+        plain = {k: v for k, v in cell.items() if k != "metadata"}
+        meta = {k: v for k, v in cell.get("metadata", {}).items() if k != "nbgrader"}
+        cells.append({**plain, "metadata": meta})  # student metadata never makes a test
+    return cells
 
 
 def grade_notebook(
-    path: str | Path, timeout: float = 300.0, source_dir: str | Path | None = None
+    path: str | Path, timeout: float = 300.0, source: str | Path | None = None
 ) -> NotebookResult:
-    """Execute one notebook and score its graded cells. Never raises for a bad notebook."""
+    """Execute one notebook and score the solution's tests in it. Never raises for a bad one.
+
+    ``source`` is the solution notebook, or a folder holding one with the same file name
+    (default: ``../solutions`` or ``./solutions`` next to the notebook).
+    """
     path = Path(path)
     result = NotebookResult(str(path))
-    source_path = _find_source(path, Path(source_dir) if source_dir else None)
-    source = None
-    if source_path is not None:
-        try:
-            source = read_notebook(source_path)
-        except NotebookError as exc:
-            result.error = f"solution notebook unusable: {exc}"
-            return result
+    source_path = find_source(path, Path(source) if source is not None else None)
+    if source_path is None:
+        result.error = _no_source(path, Path(source) if source is not None else None)
+        return result
+    try:
+        tests = _tests_of(read_notebook(source_path), source_path)
+    except NotebookError as exc:
+        result.error = f"solution notebook unusable: {exc}"
+        return result
+    if not tests:
+        result.error = f"{source_path}: no graded cells (nbgrader metadata 'grade: true')"
+        return result
     try:
         nb = read_notebook(path)
     except NotebookError as exc:
         result.error = str(exc)
-        if source is not None:  # we still know which exercises were expected
-            result.exercises = [
-                ExerciseResult(grade_id(c), 0.0, points(c), "failed", _one_line(exc.problem))
-                for c in source["cells"]
-                if is_graded(c)
-            ]
+        result.exercises = [
+            ExerciseResult(gid, 0.0, points(c), "failed", _one_line(exc.problem))
+            for gid, c in tests.items()
+        ]
         return result
-    nb, missing = _prepare(nb, source)
+    cells = _plan(nb, tests)
     start = time.monotonic()
-    status = _execute(nb, path.parent, timeout)
+    outcomes, stopped = _execute(cells, path.parent, timeout)
     result.seconds = time.monotonic() - start
-    for cell in nb["cells"]:
-        if not is_graded(cell):
-            continue
-        gid, pts = grade_id(cell) or "?", points(cell)
-        if cell.get("_ran"):
-            err = _error_of(cell)
+    for gid, cell in tests.items():
+        pts = points(cell)
+        if not any(c.get("_test") == gid for c in cells):
             result.exercises.append(
-                ExerciseResult(
-                    gid, 0.0 if err else pts, pts, "failed" if err else "passed", err or ""
-                )
+                ExerciseResult(gid, 0.0, pts, "missing", "test cell was deleted from the notebook")
+            )
+        elif gid in outcomes:
+            passed, message = outcomes[gid]
+            status = "passed" if passed else "failed"
+            result.exercises.append(
+                ExerciseResult(gid, pts if passed else 0.0, pts, status, message)
             )
         else:
-            result.exercises.append(ExerciseResult(gid, 0.0, pts, status[0], status[1]))
-        cell.pop("_ran", None)
-    result.exercises.extend(missing)
-    if status[0] == "not run" and status[1]:
-        result.error = status[1]  # the grader could not run it: not the student's fault
-    if not result.exercises:
-        result.error = "no graded cells (nbgrader metadata 'grade: true') in this notebook"
+            result.exercises.append(ExerciseResult(gid, 0.0, pts, stopped[0], stopped[1]))
+    if stopped[0] == "not run" and stopped[1]:
+        result.error = stopped[1]  # the grader could not run it: not the student's fault
     return result
 
 
-def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
-    """Run the cells in order in a fresh kernel; mark each executed cell with ``_ran``.
+PREAMBLE = "__import__('minillm.course.guard', fromlist=['_']).take_snapshot()"
 
-    Returns the status to give cells that never ran: why execution stopped early.
+
+def _guard_source(nonce: str) -> str:
+    return f"__import__('minillm.course.guard', fromlist=['_']).report({nonce!r})"
+
+
+def _reply_error(reply: dict[str, Any]) -> str:
+    content = reply.get("content", {})
+    return _one_line(f"{content.get('ename', 'Error')}: {content.get('evalue', '')}")
+
+
+def _guard_verdict(reply: dict[str, Any] | None, nonce: str) -> list[str] | None:
+    """What the guard found changed, or None when it did not run as the grader sent it."""
+    content = (reply or {}).get("content", {})
+    value = str(content.get("evalue", ""))
+    if content.get("status") != "error" or content.get("ename") != "GuardReport":
+        return None
+    if not value.startswith(nonce + " "):
+        return None
+    try:
+        changed = json.loads(value[len(nonce) + 1 :])
+    except json.JSONDecodeError:
+        return None
+    return [str(c) for c in changed] if isinstance(changed, list) else None
+
+
+TAMPERED = "the notebook stops the grader's guard from running (it alters how cells execute)"
+
+
+def _execute(
+    cells: list[dict[str, Any]], cwd: Path, timeout: float
+) -> tuple[dict[str, tuple[bool, str]], tuple[str, str]]:
+    """Run the cells in order in a fresh kernel, each test between two guard cells.
+
+    Returns ``{grade_id: (passed, message)}`` for the tests that ran, and the status to give
+    tests that never ran: why execution stopped early.
     """
     try:
         import nbformat
         from nbclient import NotebookClient
         from nbclient.exceptions import CellTimeoutError, DeadKernelError
     except ImportError:
-        return "not run", "grading needs nbclient and ipykernel: pip install 'minillm[course]'"
-    for i, cell in enumerate(nb["cells"]):
-        cell.setdefault("id", f"cell-{i}")  # nbformat >= 4.5 wants ids; older notebooks lack them
-    node = nbformat.reads(json.dumps(nb), as_version=4)  # joins source lists into strings
+        return {}, (
+            "not run",
+            "grading needs nbclient and ipykernel: pip install 'minillm[course]'",
+        )
+    runs: list[tuple[str, Any]] = [("preamble", PREAMBLE)]
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        if cell.get("_test"):
+            runs += [("guard", None), (cell["_test"], cell), ("guard", None)]
+        else:
+            runs.append(("student", cell))
+    node = nbformat.v4.new_notebook()
     client = NotebookClient(
         node,
         kernel_name="python3",
@@ -180,15 +238,18 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
         timeout=int(timeout) + 1,
         resources={"metadata": {"path": str(cwd)}},
     )
+    replies: list[dict[str, Any]] = []
+    client.on_cell_executed = lambda **kw: replies.append(kw["execute_reply"])
     deadline = time.monotonic() + timeout
+    outcomes: dict[str, tuple[bool, str]] = {}
     stopped = ("not run", "")
+    last_test: str | None = None
+    trusted = False  # the preamble and the last guard ran as sent
     try:
         # The kernel process's own stderr is launcher noise (e.g. transport warnings); the
         # student's output arrives through the kernel's messages, so nothing is lost.
         with client.setup_kernel(stderr=subprocess.DEVNULL):
-            for i, cell in enumerate(node.cells):
-                if cell.cell_type != "code":
-                    continue
+            for kind, cell in runs:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     stopped = (
@@ -196,9 +257,16 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
                         f"notebook time limit of {timeout:g} s reached before this cell",
                     )
                     break
+                nonce = secrets.token_hex(8)
+                if kind in ("preamble", "guard"):
+                    source = PREAMBLE if kind == "preamble" else _guard_source(nonce)
+                else:
+                    source = cell_source(cell)
+                node.cells.append(nbformat.v4.new_code_cell(source))
                 client.timeout = max(1, int(remaining))
+                replies.clear()
                 try:
-                    client.execute_cell(cell, i)
+                    client.execute_cell(node.cells[-1], len(node.cells) - 1)
                 except CellTimeoutError:
                     stopped = (
                         "timeout",
@@ -211,15 +279,51 @@ def _execute(nb: dict[str, Any], cwd: Path, timeout: float) -> tuple[str, str]:
                         "the kernel died (did the code exit or run out of memory?)",
                     )
                     break
-                nb["cells"][i]["outputs"] = [dict(o) for o in cell.get("outputs", [])]
-                nb["cells"][i]["_ran"] = True
+                node.cells[-1].outputs = []  # only the reply matters; keep memory flat
+                reply = replies[-1] if replies else None
+                status = (reply or {}).get("content", {}).get("status")
+                if kind == "preamble":
+                    trusted = status == "ok"
+                    if not trusted:
+                        stopped = (
+                            "not run",
+                            f"the grader's guard failed to start: {_reply_error(reply or {})}",
+                        )
+                        break
+                elif kind == "guard":
+                    changed = _guard_verdict(reply, nonce)
+                    if last_test is not None and last_test in outcomes and outcomes[last_test][0]:
+                        if changed is None:
+                            outcomes[last_test] = (False, TAMPERED)
+                        elif changed:
+                            outcomes[last_test] = (
+                                False,
+                                _one_line(
+                                    "the test's code changed the grader's checks: "
+                                    + ", ".join(changed)
+                                ),
+                            )
+                    trusted = changed is not None
+                    last_test = None
+                elif kind == "student":
+                    continue
+                else:
+                    passed = trusted and status == "ok"
+                    message = (
+                        "" if passed else (TAMPERED if not trusted else _reply_error(reply or {}))
+                    )
+                    outcomes[kind] = (passed, message)
+                    last_test = kind
     except Exception as exc:  # kernel failed to start or shut down: never crash the grader
         if stopped[0] == "not run":
             stopped = (
                 "not run",
                 _one_line(f"could not run the notebook: {type(exc).__name__}: {exc}"),
             )
-    return stopped
+    if last_test is not None and outcomes.get(last_test, (False,))[0]:
+        # the test ran but its closing guard did not: the test itself cannot be trusted
+        outcomes[last_test] = (False, stopped[1] or TAMPERED)
+    return outcomes, stopped
 
 
 def _fmt(x: float) -> str:
@@ -255,37 +359,3 @@ def to_json(results: list[NotebookResult]) -> dict[str, Any]:
         "score": sum(r.score for r in results),
         "max_score": sum(r.max_score for r in results),
     }
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", type=Path, help="notebooks to grade")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=300,
-        help="time limit per notebook in seconds (default 300)",
-    )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=None,
-        help="folder of solution notebooks whose test cells are used (default: ../solutions or ./solutions)",
-    )
-    parser.add_argument(
-        "--json", action="store_true", help="print the results as JSON for classroom tools"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    missing = [p for p in args.paths if not p.is_file()]
-    for p in missing:
-        print(f"error: {p}: no such notebook file", file=sys.stderr)
-    if args.timeout <= 0:
-        print(f"error: --timeout must be positive, got {args.timeout}", file=sys.stderr)
-        return 2
-    results = [grade_notebook(p, args.timeout, args.source) for p in args.paths if p.is_file()]
-    for r in results:
-        if r.error:
-            print(f"error: {r.error}", file=sys.stderr)
-    print(json.dumps(to_json(results), indent=2) if args.json else format_table(results))
-    return 1 if missing or any(r.error for r in results) else 0

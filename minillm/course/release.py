@@ -5,6 +5,8 @@ A solution notebook is the source of truth. Releasing it:
 - replaces code between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` with a stub
   (``raise NotImplementedError()``, at the marker's indentation; markdown answers become
   ``YOUR ANSWER HERE``),
+- replaces a whole cell marked ``nbgrader.solution: true`` that has no markers with the stub,
+  as nbgrader does,
 - removes everything between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``,
 - clears outputs and execution counts,
 - keeps the nbgrader cell metadata (grade ids, points), so nbgrader works on ``solutions/`` too.
@@ -15,10 +17,8 @@ differs, is missing, or has no solution.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +74,21 @@ def _as_lines(text: str) -> list[str]:
     return [ln + "\n" for ln in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
+def _is_solution(cell: dict[str, Any]) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return isinstance(meta, dict) and meta.get("solution") is True
+
+
 def release_notebook(nb: dict[str, Any], path: str | Path = "<notebook>") -> dict[str, Any]:
     """Return the student version of a solution notebook (the input is not modified)."""
     student = copy.deepcopy(nb)
     for i, cell in enumerate(student["cells"]):
         if cell["cell_type"] in ("code", "markdown"):
-            cell["source"] = _as_lines(strip_markers(cell_source(cell), cell["cell_type"], path, i))
+            text = cell_source(cell)
+            if _is_solution(cell) and BEGIN_SOLUTION not in text:  # nbgrader: the whole cell
+                stub = CODE_STUB if cell["cell_type"] == "code" else MARKDOWN_STUB
+                text = "\n".join(stub)
+            cell["source"] = _as_lines(strip_markers(text, cell["cell_type"], path, i))
         if cell["cell_type"] == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
@@ -119,39 +128,3 @@ def release_all(solutions: Path, exercises: Path, check: bool = False) -> list[s
     for name, nb in released.items():
         write_notebook(exercises / name, nb)
     return problems
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--solutions",
-        type=Path,
-        default=Path("solutions"),
-        help="source folder (default: solutions)",
-    )
-    parser.add_argument(
-        "--exercises",
-        type=Path,
-        default=Path("exercises"),
-        help="output folder (default: exercises)",
-    )
-    parser.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 if an exercise is out of date"
-    )
-
-
-def run(args: argparse.Namespace) -> int:
-    try:
-        problems = release_all(args.solutions, args.exercises, check=args.check)
-    except NotebookError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.check:
-        for p in problems:
-            print(p, file=sys.stderr)
-        if problems:
-            return 1
-        print(f"exercises are up to date with {args.solutions}")
-        return 0
-    count = len(list(args.solutions.glob("[0-9][0-9]_*.ipynb")))
-    print(f"released {count} notebook(s) from {args.solutions} into {args.exercises}")
-    return 0
