@@ -27,6 +27,7 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
 def train_losses(backend: str, monkeypatch, steps: int = 4) -> tuple[list[float], set[str]]:
     monkeypatch.setenv("MINILLM_BACKEND", backend)
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     used: set[str] = set()
     real_load = _utils.load_kernel
 

@@ -317,14 +317,18 @@ def test_triton_head_dim_error_names_both_paths(monkeypatch):
 def test_backend_resolution(monkeypatch):
     cpu = torch.zeros(1)
     monkeypatch.delenv("MINILLM_BACKEND", raising=False)
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     assert _utils.resolve_backend(None, cpu) == "torch"  # auto on CPU
     monkeypatch.setenv("MINILLM_BACKEND", "torch")
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     assert _utils.resolve_backend(None, cpu) == "torch"
     monkeypatch.setenv("MINILLM_BACKEND", "Triton ")  # case and spaces are forgiven
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     monkeypatch.setattr(_utils, "triton_import_error", lambda: None)
     assert _utils.resolve_backend(None, cpu) == "triton"
     assert _utils.resolve_backend("torch", cpu) == "torch"  # the argument wins over the env
     monkeypatch.setenv("MINILLM_BACKEND", "gpu")
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     with pytest.raises(ValueError, match="MINILLM_BACKEND='gpu' is not a backend"):
         _utils.resolve_backend(None, cpu)
 
@@ -332,11 +336,13 @@ def test_backend_resolution(monkeypatch):
 def test_without_triton_auto_uses_torch_and_forcing_triton_explains(monkeypatch):
     monkeypatch.setattr(_utils, "triton_import_error", lambda: "ModuleNotFoundError: no triton")
     monkeypatch.setenv("MINILLM_BACKEND", "auto")
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     x, w = torch.randn(2, 8), torch.ones(8)
     torch.testing.assert_close(ops.rms_norm(x, w), ops.rms_norm(x, w, backend="torch"))
     with pytest.raises(RuntimeError, match="triton cannot be imported.*backend='torch'"):
         ops.rms_norm(x, w, backend="triton")
     monkeypatch.setenv("MINILLM_BACKEND", "triton")
+    monkeypatch.setattr(_utils, "_env_backend", None)  # re-read it
     with pytest.raises(RuntimeError, match="MINILLM_BACKEND='triton'"):
         ops.rms_norm(x, w)
 
@@ -384,3 +390,20 @@ def test_fused_linear_cross_entropy_under_no_grad_computes_the_loss_only():
     # or a hidden gradient plus its copy would break the bound.
     assert mem.peak_bytes < weight_bytes + weight_bytes / 4, mem.peak_bytes
     assert mem.allocated_bytes < weight_bytes + weight_bytes / 2, mem.allocated_bytes
+
+
+def test_the_backend_variable_is_read_once_not_per_op(monkeypatch):
+    """MINILLM_BACKEND is resolved at the first op call, then cached: no os.environ lookup in
+    every op of every forward; set_default_backend changes it in a running process."""
+    monkeypatch.setenv("MINILLM_BACKEND", "torch")
+    monkeypatch.setattr(_utils, "_env_backend", None)
+    assert _utils.requested_backend(None) == "torch"
+    monkeypatch.setenv("MINILLM_BACKEND", "gpu")  # not read again: still "torch"
+    assert _utils.requested_backend(None) == "torch"
+    _utils.set_default_backend("triton")
+    assert _utils.requested_backend(None) == "triton"
+    with pytest.raises(ValueError, match="backend='cuda' is not a backend"):
+        _utils.set_default_backend("cuda")
+    _utils.set_default_backend(None)  # re-read: now the bad value is named
+    with pytest.raises(ValueError, match="MINILLM_BACKEND='gpu' is not a backend"):
+        _utils.requested_backend(None)

@@ -9,7 +9,8 @@ Rules (see ``minillm/kernels/ops.py``):
   Triton's interpreter (``TRITON_INTERPRET=1``), which executes each kernel with NumPy: slow,
   but it runs the same kernel source, so the kernels are tested on CPU.
 
-The environment variable ``MINILLM_BACKEND`` sets the default for every call; an explicit
+The environment variable ``MINILLM_BACKEND`` sets the default for every call (read once, at
+the first op call; ``set_default_backend`` changes it in a running process); an explicit
 ``backend=`` argument wins over it.
 """
 
@@ -41,10 +42,31 @@ def triton_available() -> bool:
     return triton_import_error() is None
 
 
+# $MINILLM_BACKEND, read once (at the first op call), not at every op call: an environment
+# read per op is a Python dict lookup in the hot path and a graph break under torch.compile.
+_env_backend: str | None = None
+
+
+def default_backend() -> str:
+    """$MINILLM_BACKEND (else "auto") as read at the first call; `set_default_backend` changes it."""
+    global _env_backend
+    if _env_backend is None:
+        _env_backend = os.environ.get("MINILLM_BACKEND", "auto")
+    return _env_backend
+
+
+def set_default_backend(name: str | None) -> None:
+    """Set the default backend for this process; None re-reads $MINILLM_BACKEND next call."""
+    global _env_backend
+    if name is not None:
+        requested_backend(name)  # validate now
+    _env_backend = name
+
+
 def requested_backend(backend: str | None) -> str:
     """The backend asked for: ``backend`` if given, else $MINILLM_BACKEND, else "auto"."""
     source = "backend=" if backend is not None else "MINILLM_BACKEND="
-    name = backend if backend is not None else os.environ.get("MINILLM_BACKEND", "auto")
+    name = backend if backend is not None else default_backend()
     name = name.strip().lower()
     if name not in BACKENDS:
         raise ValueError(f"{source}{name!r} is not a backend; valid: {', '.join(BACKENDS)}")
@@ -96,6 +118,19 @@ def use_triton(
     if requested_backend(backend) == "triton":
         raise unsupported
     return False
+
+
+# Range checks read values back to the host. On the CPU that is free; on a GPU it stalls the
+# stream every forward and breaks CUDA graphs, so there they run only when asked for.
+DEBUG_CHECKS = os.environ.get("MINILLM_DEBUG_CHECKS", "0").strip().lower() in ("1", "true", "yes")
+
+
+def range_check_wanted(t: torch.Tensor) -> bool:
+    """Whether to read t's values back for a range check: CPU tensors (no stall), any device
+    with MINILLM_DEBUG_CHECKS=1; never while torch.compile traces (it would break the graph)."""
+    if torch.compiler.is_compiling():
+        return False
+    return t.device.type == "cpu" or DEBUG_CHECKS
 
 
 def interpreter_mode() -> bool:

@@ -19,7 +19,7 @@ import triton
 import triton.language as tl
 from torch import Tensor
 
-from minillm.kernels._utils import check_can_launch, next_power_of_2
+from minillm.kernels._utils import check_can_launch, next_power_of_2, range_check_wanted
 
 MAX_BLOCK = 8192
 
@@ -81,7 +81,10 @@ def _launch(x: Tensor, dx: Tensor, targets: Tensor, ignore_index: int, n_valid: 
 
 
 def check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
-    # An out-of-range target would read outside the row: check on the host (one sync).
+    # An out-of-range target would read outside the row: check on the host (one sync, so on a
+    # GPU only with MINILLM_DEBUG_CHECKS=1; the data pipeline validates ids where they enter).
+    if not range_check_wanted(targets):
+        return
     valid = targets[targets != ignore_index]
     if valid.numel() and (int(valid.min()) < 0 or int(valid.max()) >= V):
         raise ValueError(
@@ -90,14 +93,16 @@ def check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
         )
 
 
-def ce_chunk_triton(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: int):
+def ce_chunk_triton(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: Tensor):
     """The per-chunk step of ``fused_linear_ce``: overwrites ``logits`` (fp32, a private
-    buffer) with its gradient; returns (loss sum, gradient). The caller checked the targets."""
+    buffer) with its gradient; returns (loss sum, gradient). The caller checked the targets.
+    n_valid is a 0-d tensor (no host read): the kernel writes the gradient of the summed
+    loss, divided by n_valid on the device afterwards."""
     check_can_launch(_ce_fwd_bwd, logits, op="fused_linear_cross_entropy")
     if logits.stride(-1) != 1:
         logits = logits.contiguous()
-    loss = _launch(logits, logits, targets.contiguous(), ignore_index, n_valid)
-    return loss.sum(), logits
+    loss = _launch(logits, logits, targets.contiguous(), ignore_index, 1)
+    return loss.sum(), logits.div_(n_valid.clamp(min=1))
 
 
 class CrossEntropyFunction(torch.autograd.Function):

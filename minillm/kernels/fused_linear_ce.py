@@ -27,12 +27,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-# (logits_chunk (n, V) fp32, targets_chunk (n,), ignore_index, n_valid_total) ->
+# (logits_chunk (n, V) fp32, targets_chunk (n,), ignore_index, n_valid_total (0-d tensor)) ->
 #     (sum of the chunk's losses (0-d fp32), dlogits (n, V) fp32 of mean-loss, may alias logits)
-ChunkLossFn = Callable[[Tensor, Tensor, int, int], tuple[Tensor, Tensor]]
+ChunkLossFn = Callable[[Tensor, Tensor, int, Tensor], tuple[Tensor, Tensor]]
 
 
-def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: int):
+def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: Tensor):
     """Loss sum and gradient of the *mean* loss w.r.t. one chunk of logits.
 
     ``logits`` is a private buffer (the chunk's matmul output), so it is overwritten in place:
@@ -46,7 +46,7 @@ def ce_chunk_torch(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: 
     # d(mean loss)/dlogits = (softmax - onehot) / n_valid on valid rows, 0 on ignored rows.
     grad = logp.exp_()
     grad[torch.arange(len(targets), device=logits.device), safe_t] -= 1.0
-    grad *= (valid.to(grad.dtype) / max(n_valid, 1))[:, None]
+    grad *= (valid.to(grad.dtype) / n_valid.clamp(min=1))[:, None]
     return loss_sum, grad
 
 
@@ -56,7 +56,8 @@ class FusedLinearCrossEntropy(torch.autograd.Function):
         ctx, hidden, weight, bias, targets, ignore_index, chunk_size, chunk_loss, grad_enabled
     ):
         n = hidden.shape[0]
-        n_valid = int((targets != ignore_index).sum())
+        # A 0-d tensor, not an int: reading it back would stall the GPU every step.
+        n_valid = (targets != ignore_index).sum()
         # fp32 at least (half-precision logits would lose the softmax), float64 stays float64.
         acc = torch.promote_types(hidden.dtype, torch.float32)
         # needs_input_grad only looks at requires_grad, which parameters keep under no_grad():
@@ -97,7 +98,7 @@ class FusedLinearCrossEntropy(torch.autograd.Function):
                 del d
             del dlogits  # free this chunk's logits before the next chunk's matmul makes its own
         # Mean over non-ignored targets, as F.cross_entropy (0/0 = nan when all are ignored).
-        loss = loss / n_valid if n_valid > 0 else loss * float("nan")
+        loss = loss / n_valid  # 0 / 0 = nan when every target is ignored
         ctx.save_for_backward(
             grad_hidden,
             None if grad_weight is None else grad_weight.to(weight.dtype),

@@ -15,11 +15,18 @@ import math
 import torch
 from torch import Tensor, nn
 
+from minillm.kernels._utils import range_check_wanted
+
 
 def check_ids(ids: Tensor, size: int, what: str) -> None:
-    """Raise ValueError unless every entry of the integer tensor `ids` is in [0, size)."""
+    """Raise ValueError unless every entry of the integer tensor `ids` is in [0, size).
+
+    The dtype is always checked; the range where `range_check_wanted` (CPU tensors, or
+    MINILLM_DEBUG_CHECKS=1 on a GPU, where a bad id is otherwise a device-side assert)."""
     if ids.dtype.is_floating_point or ids.dtype == torch.bool:
         raise ValueError(f"{what} must be an integer tensor, got dtype={ids.dtype}")
+    if not range_check_wanted(ids):
+        return
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= size):
         bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
         raise ValueError(f"{what} contains {bad}, outside the valid range [0, {size - 1}]")
@@ -52,7 +59,8 @@ class LearnedPositionalEmbedding(nn.Module):
         self.weight = nn.Parameter(torch.empty(max_seq_len, d_model).normal_(0.0, 0.02))
 
     def forward(self, positions: Tensor) -> Tensor:
-        if positions.numel() and int(positions.max()) >= self.max_seq_len:
+        wanted = range_check_wanted(positions)
+        if wanted and positions.numel() and int(positions.max()) >= self.max_seq_len:
             raise ValueError(
                 f"position {int(positions.max())} is beyond the learned position table: "
                 f"sequences must have length <= max_seq_len={self.max_seq_len} "

@@ -98,14 +98,19 @@ def dynamic_ntk_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_le
     sequence shorter than L0 resets them; here they are a function of the positions only.
     """
     factor, original = scaling_factor(cfg), original_max_seq_len(cfg)
-    length = max(seq_len or original, original)
-    if length == original:
+    if seq_len is None:
         return rope_frequencies(head_dim, theta), 1.0
+    # seq_len may be a 0-d tensor on the model's device (RotaryEmbedding passes one, so the
+    # forward never reads the positions back to the host); the arithmetic is the same.
+    length = torch.as_tensor(seq_len).clamp(min=original)
     # float32 arithmetic in HF's order: angles reach the hundreds, where the last bit of the
     # base already moves cos/sin by ~1e-5
-    alpha = torch.tensor(factor * length, dtype=torch.float32) / original - (factor - 1)
+    alpha = (length.double() * factor).float() / original - (factor - 1)
     base = theta * alpha ** (head_dim / (head_dim - 2))
-    return 1.0 / base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim), 1.0
+    exponents = torch.arange(0, head_dim, 2, dtype=torch.float32, device=length.device)
+    scaled = 1.0 / base[..., None] ** (exponents / head_dim)
+    plain = rope_frequencies(head_dim, theta).to(length.device)
+    return torch.where(length > original, scaled, plain), 1.0  # within L0: plain RoPE
 
 
 def yarn_attention_factor(factor: float, mscale: float = 1.0) -> float:
@@ -196,7 +201,7 @@ class RotaryEmbedding(nn.Module):
     ) -> tuple[Tensor, Tensor]:
         inv_freq, factor = self.inv_freq.to(positions.device), self.attention_factor
         if self.kind is not None and ROPE_SCALING_TYPES[self.kind].dynamic:
-            seq_len = int(positions.max()) + 1
+            seq_len = positions.max() + 1  # stays on the device: no host read per forward
             inv_freq, factor = self._frequencies(seq_len)
             inv_freq = inv_freq.to(positions.device)
         # Angles in float32 even for half-precision models: p * inv_freq loses all its
