@@ -67,11 +67,13 @@ def attention_reference(
     b, h, t, d = q.shape
     h_kv, s = k.shape[1], k.shape[2]
     scale = 1.0 / math.sqrt(d) if scale is None else scale
-    # GQA without copying K/V: view the H query heads as H_kv groups of G = H / H_kv heads and
-    # let broadcasting share one kv head across its group.
-    qg = rearrange(q, "b (hkv g) t d -> b hkv g t d", hkv=h_kv)
-    scores = (qg @ k.unsqueeze(2).transpose(-2, -1)) * scale  # (B, H_kv, G, T, S)
-    scores = rearrange(scores, "b hkv g t s -> b (hkv g) t s")
+    # GQA without copying K/V: the G = H / H_kv query heads of a group are stacked along the
+    # query axis (a view of q), so one plain matmul per kv head serves the whole group.
+    # (Broadcasting k.unsqueeze(2) over a group axis would not do: matmul materialises the
+    # broadcast batch, i.e. K repeated to all H heads.)
+    qg = rearrange(q, "b (hkv g) t d -> b hkv (g t) d", hkv=h_kv)
+    scores = (qg @ k.transpose(-2, -1)) * scale  # (B, H_kv, G*T, S)
+    scores = rearrange(scores, "b hkv (g t) s -> b (hkv g) t s", t=t)
     if bias is not None:
         scores = scores + bias
     mask = _combine_masks(mask, causal, t, s, q.device)
@@ -84,8 +86,8 @@ def attention_reference(
         weights = weights.masked_fill(~mask, 0.0)
     if dropout_p > 0.0:
         weights = F.dropout(weights, p=dropout_p)
-    out = rearrange(weights, "b (hkv g) t s -> b hkv g t s", hkv=h_kv) @ v.unsqueeze(2)
-    return rearrange(out, "b hkv g t d -> b (hkv g) t d"), weights
+    out = rearrange(weights, "b (hkv g) t s -> b hkv (g t) s", hkv=h_kv) @ v  # (B, H_kv, G*T, D)
+    return rearrange(out, "b hkv (g t) d -> b (hkv g) t d", t=t), weights
 
 
 def scaled_dot_product_attention(
