@@ -291,16 +291,27 @@ class Transformer(nn.Module):
 
 
 def filter_logits(logits: Tensor, top_k: int | None = None, top_p: float | None = None) -> Tensor:
-    """logits: (B, V) -> the same with everything outside top-k / nucleus top-p set to -inf."""
+    """logits: (B, V) -> the same with everything outside top-k / nucleus top-p set to -inf.
+
+    top_k keeps the k largest logits and every logit tied with the k-th. top_p (after top_k)
+    keeps the smallest set of most likely tokens whose probability reaches top_p; a token tied
+    with the last one kept stays too, so the set never depends on how a sort orders equal
+    logits. The most likely token always stays; top_p=1 keeps everything.
+    """
     if top_k is not None and top_k < logits.shape[-1]:
         kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
     if top_p is not None and top_p < 1.0:
         sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
         probs = torch.softmax(sorted_logits, dim=-1)
-        # drop a token once the tokens strictly more likely already reach top_p (the most
-        # likely token always stays)
-        drop_sorted = (probs.cumsum(-1) - probs) >= top_p
+        # drop a token once the tokens strictly more likely already reach top_p: a run of tied
+        # logits takes the mass before its first member
+        before = probs.cumsum(-1) - probs
+        starts = torch.ones_like(sorted_logits, dtype=torch.bool)
+        starts[..., 1:] = sorted_logits[..., 1:] != sorted_logits[..., :-1]
+        index = torch.arange(logits.shape[-1], device=logits.device).expand_as(starts)
+        first = torch.where(starts, index, 0).cummax(-1).values
+        drop_sorted = before.gather(-1, first) >= top_p
         drop = drop_sorted.scatter(-1, order, drop_sorted)
         logits = logits.masked_fill(drop, float("-inf"))
     return logits

@@ -264,3 +264,24 @@ def test_tied_model_rejects_a_different_lm_head_weight():
         ValueError, match=r"ties its embeddings.*'lm_head.weight' differs from its 'tok_emb.weight'"
     ):
         model.load_weights(sd)
+
+
+def test_filter_logits_keeps_ties_together_whatever_their_order():
+    # [0.4, 0.3, 0.3, 0.0]: at p=0.6 the nucleus needs one of the two 0.3s, and keeps both,
+    # as top_k keeps every logit tied with the k-th; the answer cannot depend on the sort
+    probs = torch.tensor([[0.4, 0.3, 0.3, 1e-4], [0.3, 1e-4, 0.3, 0.4]])
+    kept = lambda out: torch.isfinite(out).tolist()
+    assert kept(filter_logits(probs.log(), top_p=0.6)) == [
+        [True, True, True, False],
+        [True, False, True, True],
+    ]
+    assert kept(filter_logits(probs.log(), top_p=0.3)) == [
+        [True, False, False, False],
+        [False, False, False, True],
+    ]
+    assert kept(filter_logits(probs.log(), top_k=2)) == [
+        [True, True, True, False],
+        [True, False, True, True],
+    ]
+    tiny = torch.tensor([[30.0, 0.0, -30.0, -30.0]])  # p=1 keeps even the tokens of mass ~1e-26
+    assert kept(filter_logits(tiny, top_p=1.0)) == [[True] * 4]
