@@ -9,46 +9,19 @@ Modules:
     dataset   token files (write_token_file, TokenFile), train/val split, window samplers
 
 The synthetic course corpus (stories, tasks, ``generate_corpus``) lives in ``minillm.corpus``;
-its names are re-exported here so that ``from minillm.data import generate_corpus`` keeps
+its names still resolve here so that ``from minillm.data import generate_corpus`` keeps
 working.
 """
 
-from minillm.corpus import (
-    DOC_SEPARATOR,
-    EOT,
-    KINDS,
-    Story,
-    StoryQuestion,
-    Task,
-    check_answer,
-    generate_corpus,
-    iter_documents,
-    iter_stories,
-    make_story,
-    make_task,
-    make_tasks,
-    split_documents,
-    wrong_answer,
-)
 from minillm.data.text import iter_text_files, read_text, read_text_file
 
-__all__ = [
-    "DOC_SEPARATOR",
-    "EOT",
-    "KINDS",
-    "Story",
-    "StoryQuestion",
-    "Task",
-    "check_answer",
-    "generate_corpus",
-    "iter_documents",
-    "iter_stories",
-    "iter_text_files",
-    "make_story",
-    "make_task",
-    "make_tasks",
-    "read_text",
-    "read_text_file",
-    "split_documents",
-    "wrong_answer",
-]
+__all__ = ["iter_text_files", "read_text", "read_text_file"]
+
+
+def __getattr__(name: str):
+    """The corpus names (EOT, generate_corpus, ...) still resolve here, from minillm.corpus."""
+    import minillm.corpus
+
+    if name in minillm.corpus.__all__:
+        return getattr(minillm.corpus, name)
+    raise AttributeError(f"module 'minillm.data' has no attribute {name!r}")

@@ -3,12 +3,8 @@
 New code imports from ``minillm.corpus`` (the generator moved there with the story world).
 """
 
-from minillm.corpus.documents import (  # noqa: F401 (re-exported for old import paths)
-    DEFAULT_TASK_FRACTION,
-    DOC_SEPARATOR,
-    EOT,
-    generate_corpus,
-    iter_documents,
-    iter_stories,
-    split_documents,
-)
+from minillm.corpus import documents as _documents
+
+
+def __getattr__(name: str):
+    return getattr(_documents, name)  # AttributeError names minillm.corpus.documents

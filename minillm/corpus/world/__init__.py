@@ -6,14 +6,8 @@ re-exported here, so plots and tasks read ``W.NAME`` with ``from minillm.corpus 
 Everything here is plain data (tuples, never sets or dicts iterated for order) so that a
 generator drawing from it with ``random.Random(seed)`` produces the same text on every machine.
 
-The rules are few and physical, so a tiny model can learn real cause and effect:
-
-    a fragile thing that is dropped breaks        ("Because the jar was glass, it broke.")
-    a bouncy thing that is dropped bounces
-    a thing that floats stays up in water, others sink
-    a thing that melts turns soft in the hot sun
-    a thing that soaks is ruined by rain
-    a light thing is blown away by strong wind
+The rules are few and physical ("a fragile thing that is dropped breaks"), so a tiny model can
+learn real cause and effect; ``things`` lists them beside the materials that carry them.
 
 The stories combine these lists compositionally (a colour, a material, a thing, a place, a
 trait, an action ...), which is how the corpus reaches a few thousand distinct words from tables
