@@ -159,3 +159,13 @@ def test_every_required_dependency_is_used_by_the_package():
         if not re.search(rf"^\s*(import|from) {name}\b", sources, re.M)
     ]
     assert unused == []
+
+
+def test_readme_says_which_lessons_exist():
+    readme = (ROOT / "README.md").read_text()
+    first, last = re.search(r"Lessons (\d\d)-(\d\d) exist", readme).groups()
+    present = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert present == [f"{i:02d}" for i in range(int(first), int(last) + 1)]
+    for row in re.findall(r"^\| (\d\d) \|.*$", readme, re.M):
+        line = next(ln for ln in readme.splitlines() if ln.startswith(f"| {row} |"))
+        assert (row in present) == ("planned" not in line), line
