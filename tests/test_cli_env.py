@@ -70,3 +70,23 @@ def test_corpus_command_writes_the_seeded_corpus(tmp_path, capsys):
     assert out.read_text(encoding="utf-8") == generate_corpus(5000, seed=3)
     assert main(["corpus", "--bytes", "-1", "--out", str(out)]) == 2
     assert "n_bytes=-1" in capsys.readouterr().err
+
+
+def test_train_names_the_valid_presets_for_an_unknown_one(capsys):
+    # The presets are checked in run(), so that building the parser never imports torch.
+    assert main(["train", "--preset", "huge", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown preset 'huge'" in err and "course" in err and "tiny" in err
+
+
+def test_old_corpus_entry_point_still_writes_the_corpus(tmp_path):
+    out = tmp_path / "c.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "minillm.data", "--bytes", "500", "--seed", "2", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    from minillm.corpus import generate_corpus
+
+    assert out.read_text(encoding="utf-8") == generate_corpus(500, seed=2)
