@@ -3,14 +3,20 @@
 optim       AdamW (written out), param_groups, clip_grad_norm
 schedule    CosineSchedule: linear warm-up + cosine decay
 trainer     TrainConfig, Trainer (accumulation, mixed precision, NaN stop), evaluate
-checkpoint  save_checkpoint / load_checkpoint (safetensors + JSON), CheckpointError
+checkpoint  save_checkpoint / load_checkpoint: atomic step folders (safetensors + JSON), keep-last-K
 recompute   enable_gradient_checkpointing
 memory_estimate  training-memory accounting for any ModelConfig (params, grads, Adam, activations)
 recipe      the course-model recipe behind `minillm train`
 plots       plot_loss_curves
 """
 
-from minillm.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from minillm.train.checkpoint import (
+    CheckpointError,
+    CheckpointWarning,
+    find_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from minillm.train.optim import AdamW, clip_grad_norm, param_groups
 from minillm.train.recompute import disable_gradient_checkpointing, enable_gradient_checkpointing
 from minillm.train.schedule import CosineSchedule, cosine_lr
@@ -26,6 +32,7 @@ from minillm.train.trainer import (
 __all__ = [
     "AdamW",
     "CheckpointError",
+    "CheckpointWarning",
     "CosineSchedule",
     "NonFiniteLossError",
     "TrainConfig",
@@ -37,6 +44,7 @@ __all__ = [
     "disable_gradient_checkpointing",
     "enable_gradient_checkpointing",
     "evaluate",
+    "find_checkpoint",
     "load_checkpoint",
     "param_groups",
     "save_checkpoint",

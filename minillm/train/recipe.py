@@ -36,6 +36,7 @@ from minillm.data.dataset import write_token_file
 from minillm.hashing import file_sha256, text_sha256
 from minillm.model import Transformer
 from minillm.tokenizer import BPETokenizer
+from minillm.train.checkpoint import list_checkpoints
 from minillm.train.trainer import TrainConfig, Trainer, evaluate
 
 MODEL_FILE, TOKENIZER_FILE, RECIPE_FILE = "model.safetensors", "tokenizer.txt", "recipe.json"
@@ -207,11 +208,14 @@ def run_recipe(
     torch.manual_seed(recipe.init_seed)
     model = Transformer(config)
     ckpt = work_dir / "checkpoint"
-    if resume and (ckpt / "trainer.json").is_file():
+    if resume and (list_checkpoints(ckpt) or (ckpt / "trainer.json").is_file()):
+        # the newest complete step folder; CheckpointError if none is (never a silent restart)
         trainer = Trainer.resume(ckpt, model, train_tokens, val_tokens, train_config,
                                  checkpoint_dir=ckpt,
                                  checkpoint_interval=recipe.checkpoint_interval)  # fmt: skip
-        log(f"resumed from {ckpt} at step {trainer.step}")
+        for reason in trainer.skipped_checkpoints:
+            log(f"checkpoint {reason}")
+        log(f"resumed from {trainer.resumed_from} at step {trainer.step}")
     else:
         trainer = Trainer(model, train_tokens, val_tokens, train_config, checkpoint_dir=ckpt,
                           checkpoint_interval=recipe.checkpoint_interval)  # fmt: skip

@@ -3,8 +3,8 @@
     >>> trainer = Trainer(model, train_tokens, val_tokens, TrainConfig(max_steps=300))
     >>> history = trainer.fit()                 # tqdm bar; evaluates every eval_interval steps
     >>> trainer.evaluate()                      # {"loss": ..., "perplexity": ...}
-    >>> trainer.save_checkpoint("ckpt/")        # ... later, in a fresh process:
-    >>> trainer = Trainer.resume("ckpt/", model, train_tokens, val_tokens)
+    >>> trainer.save_checkpoint("ckpt/")        # writes ckpt/step-000300/; ... later, anew:
+    >>> trainer = Trainer.resume("ckpt/", model, train_tokens, val_tokens)  # newest complete
 
 One optimizer step (`train_step`):
   1. lr = schedule(step), written into the optimizer;
@@ -34,7 +34,14 @@ from tqdm.auto import tqdm
 
 from minillm.config import dataclass_from_dict
 from minillm.data.dataset import RandomWindows, SequentialWindows
-from minillm.train.checkpoint import TrainerState, load_checkpoint, save_checkpoint
+from minillm.train.checkpoint import (
+    KEEP_LAST,
+    CheckpointError,
+    TrainerState,
+    find_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from minillm.train.optim import AdamW, clip_grad_norm, param_groups
 from minillm.train.recompute import enable_gradient_checkpointing
 from minillm.train.schedule import CosineSchedule
@@ -214,6 +221,7 @@ class Trainer:
         config: TrainConfig | None = None,
         checkpoint_dir: str | os.PathLike | None = None,
         checkpoint_interval: int = 0,
+        keep_checkpoints: int = KEEP_LAST,
     ) -> None:
         self.config = config = config or TrainConfig()
         self.model = model
@@ -241,6 +249,14 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.checkpoint_interval = checkpoint_interval
+        if isinstance(keep_checkpoints, bool) or not isinstance(keep_checkpoints, int):
+            raise ValueError(f"keep_checkpoints={keep_checkpoints!r} must be an int >= 1")
+        if keep_checkpoints < 1:
+            raise ValueError(f"keep_checkpoints={keep_checkpoints!r} must be an int >= 1")
+        self.keep_checkpoints = keep_checkpoints
+        # set by load_checkpoint: the step folder read, and why newer ones were skipped
+        self.resumed_from: Path | None = None
+        self.skipped_checkpoints: list[str] = []
 
     # ------------------------------------------------------------------ one step
     def train_step(self) -> dict[str, float]:
@@ -321,7 +337,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path: str | os.PathLike) -> Path:
-        """Save weights, optimizer, schedule step, data position, RNG and history to `path`."""
+        """Save weights, optimizer, schedule step, data position, RNG and history to the new
+        folder `path/step-NNNNNN` (atomically; the keep_checkpoints newest stay); return it."""
         state = TrainerState(
             step=self.step,
             model_config=self.model.config.to_dict(),
@@ -330,13 +347,13 @@ class Trainer:
             scaler=self.scaler.state_dict() if self.scaler is not None else None,
             history=list(self.history),
         )
-        return save_checkpoint(path, self.model, self.optimizer, state)
+        return save_checkpoint(path, self.model, self.optimizer, state, self.keep_checkpoints)
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
-        """Restore a checkpoint saved by `save_checkpoint` into this trainer."""
-        from minillm.train.checkpoint import CheckpointError
-
+        """Restore a checkpoint saved by `save_checkpoint` into this trainer: `path` is a
+        checkpoint root (its newest complete step folder) or one step folder."""
         state = load_checkpoint(path, self.model, self.optimizer, self.model.config.to_dict())
+        path = state.path
         live = self.config.to_dict()
         diff = [
             f"{k}: checkpoint {state.train_config.get(k)!r}, now {live[k]!r}"
@@ -353,6 +370,7 @@ class Trainer:
         if self.scaler is not None and state.scaler:
             self.scaler.load_state_dict(state.scaler)
         self.history = list(state.history)
+        self.resumed_from, self.skipped_checkpoints = Path(state.path), list(state.skipped)
 
     @classmethod
     def resume(
@@ -364,11 +382,12 @@ class Trainer:
         config: TrainConfig | None = None,
         **kwargs: Any,
     ) -> Trainer:
-        """A Trainer continuing the run saved at `path` (config defaults to the saved one)."""
-        from minillm.train.checkpoint import read_trainer_state
-
+        """A Trainer continuing the run saved at `path`, a checkpoint root (its newest complete
+        step folder) or one step folder (config defaults to the saved one)."""
+        found = find_checkpoint(path)  # resolved (and sha256-checked) once
         if config is None:
-            config = TrainConfig.from_dict(read_trainer_state(path).train_config)
+            config = TrainConfig.from_dict(found.train_config)
         trainer = cls(model, train_tokens, val_tokens, config, **kwargs)
-        trainer.load_checkpoint(path)
+        trainer.load_checkpoint(found.path)
+        trainer.skipped_checkpoints = list(found.skipped)
         return trainer
