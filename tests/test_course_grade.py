@@ -114,11 +114,11 @@ def test_hang_scores_zero_within_the_time_limit(course):
     student["cells"][0]["source"] = "def double(x):\n    return 2 * x\n"
     student["cells"][2]["source"] = "import time\nwhile True:\n    time.sleep(0.1)\n"
     write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=8)
+    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=20)
     assert scores(result) == {"test_double": 2, "test_square": 0}
     hung = next(e for e in result.exercises if e.grade_id == "test_square")
     assert hung.status == "timeout" and "time limit" in hung.message
-    assert result.seconds < 30
+    assert result.seconds < 45
 
 
 @pytest.mark.slow
@@ -322,6 +322,26 @@ def test_function_that_tampers_while_the_test_runs_scores_nothing(course):
     result = grade(course, student)
     failed = next(e for e in result.exercises if e.grade_id == "test_double")
     assert failed.score == 0 and "changed the grader's checks" in failed.message
+
+
+@pytest.mark.slow
+def test_disabling_forbid_does_not_help(course):
+    solution = two_exercises()
+    solution["cells"][1]["source"] = (
+        "from minillm.course import check\ncheck(double, [((2,), 4), ((-3,), -6)], forbid=['operator.mul'])"
+    )
+    write_notebook(course / "solutions" / "01_demo.ipynb", solution)
+    student = release_notebook(solution)
+    student["cells"][0]["source"] = (
+        "import operator\n"
+        "import minillm.course.forbid_calls as f\n"
+        "f.Forbid.__enter__ = lambda self: self\n"
+        "f._blocked = lambda key, args, kwargs: operator.mul.__call__(*args)\n"
+        "def double(x):\n    return operator.mul(2, x)\n"
+    )
+    result = grade(course, student)
+    failed = next(e for e in result.exercises if e.grade_id == "test_double")
+    assert failed.score == 0 and "ForbiddenCall" in failed.message, failed
 
 
 @pytest.mark.slow

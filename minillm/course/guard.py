@@ -80,6 +80,18 @@ def _tooling_classes(objects: list[Any]) -> list[type]:
     return list(dict.fromkeys(classes))
 
 
+def _course_classes() -> list[type]:
+    """Classes of the course tooling itself (``Forbid``, ``CheckFailed``...)."""
+    found = [
+        value
+        for name, module in list(sys.modules.items())
+        if name.startswith(TRUSTED_PREFIXES)
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__.startswith(TRUSTED_PREFIXES)
+    ]
+    return list(dict.fromkeys(found))
+
+
 def _shell_hooks(shell: Any) -> dict[str, list]:
     return {
         "input_transformers_cleanup": list(shell.input_transformers_cleanup),
@@ -101,7 +113,7 @@ def take_snapshot() -> None:
     course = sys.modules["minillm.course"]
     _SNAPSHOT.update(
         modules={n: (m, _module_state(m)) for n, m in modules.items()},
-        classes={c: dict(vars(c)) for c in _tooling_classes(objects)},
+        classes={c: dict(vars(c)) for c in _tooling_classes(objects) + _course_classes()},
         instances=[(o, {k: v for k, v in vars(o).items() if callable(v)}) for o in objects],
         hooks=_shell_hooks(objects[0]) if objects else {},
         custom_exc=(objects[0].custom_exceptions, objects[0].CustomTB) if objects else None,
