@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from minillm.data import DOC_SEPARATOR, iter_text_files, read_text, read_text_file
+from minillm.corpus import DOC_SEPARATOR
+from minillm.data import iter_text_files, read_text, read_text_file
 
 
 def test_reads_one_file_exactly(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from minillm.data import EOT, generate_corpus, split_documents
+from minillm.corpus import EOT, generate_corpus, split_documents
 from minillm.data.dataset import (
     RandomWindows,
     SequentialWindows,
