@@ -17,7 +17,8 @@ B · H · S · D elements (views and in-place results do not allocate) and eithe
 - it was computed from k or v alone (tensors without inputs, such as masks or index ranges,
   do not count as inputs), or
 - its values are exactly those of k or v, each repeated H / H_kv times (a copy disguised by
-  adding something of the queries' shape times zero).
+  adding something of the queries' shape times zero). With a single key (S = 1) attention's
+  output *is* V repeated, so this second test needs S > 1.
 
 It also refuses torch's fused attention (``aten._scaled_dot_product_*``): the exercise is to
 write the attention. torch is imported when a check runs, never at import time, so
@@ -27,6 +28,7 @@ write the attention. torch is imported when a check runs, never at import time, 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -34,6 +36,12 @@ from typing import Any
 from minillm.course.errors import CheckFailed
 
 __all__ = ["KVCopyError", "no_repeated_kv", "without_kv_copies"]
+
+if "torch" in sys.modules:  # never import torch here, but if it is loaded already:
+    # entering the first dispatch mode imports torch._dynamo, which rewraps torch.manual_seed;
+    # the grader's guard would read that as a test tampering with torch. Import it now, before
+    # the guard's snapshot (the guard imports this module first).
+    import torch._dynamo  # noqa: F401
 
 _KV, _NEUTRAL, _OTHER = "kv", "neutral", "other"
 
@@ -87,7 +95,7 @@ def _make_mode(k: Any, v: Any, n_heads: int) -> Any:
                 fresh = storage.data_ptr() not in input_storages
                 if not fresh or storage.nbytes() < limit * t.element_size():
                     continue
-                if kind == _KV or (t.numel() == limit and self._repeats_kv(t)):
+                if kind == _KV or (s > 1 and t.numel() == limit and self._repeats_kv(t)):
                     raise KVCopyError(
                         f"{func} allocated a {tuple(t.shape)} tensor: that is K or V repeated "
                         f"to all {n_heads} query heads (B * H * S * D = {limit} values), the "
