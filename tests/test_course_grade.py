@@ -238,74 +238,125 @@ def test_instructor_source_folder_is_used(course, tmp_path):
     assert result.error is None and result.score == 5
 
 
+T_CHECK = "check(double, [((2,), 4)])"  # check imported by an earlier, ungraded cell
+T_TORCH = "assert torch.equal(torch.tensor(double(2)), torch.tensor(4))"
+T_ASSERT = "assert double(2) == 4"
+
+# name -> (the student's cheat, the test cell it aims at, whether it beats an unguarded grader)
 CHEATS = {
-    "rebinds minillm.course.check": [
-        "import minillm.course, minillm.course.check as c",
-        "minillm.course.check = c.check = lambda *a, **k: None",
-    ],
-    "swaps check's code": [
-        "import minillm.course",
-        "minillm.course.check.__code__ = (lambda *a, **k: None).__code__",
-    ],
-    "patches the comparison": [
-        "import minillm.course.check as c",
-        "c._difference = lambda *a, **k: None",
-    ],
-    "redefines check in the notebook": ["def check(*args, **kwargs):", "    return None"],
-    "patches AssertionError": ["import builtins", "builtins.AssertionError = type(None)"],
-    "patches torch.equal": ["import torch", "torch.equal = lambda *a, **k: True"],
-    "blanks every cell": [
-        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
-    ],
-    "wraps cells in try/except": [
-        "import ast",
-        "class Swallow(ast.NodeTransformer):",
-        "    def visit_Module(self, node):",
-        "        handler = ast.ExceptHandler(type=None, name=None, body=[ast.Pass()])",
-        "        node.body = [ast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])]",
-        "        return ast.fix_missing_locations(node)",
-        "get_ipython().ast_transformers.append(Swallow())",
-    ],
-    "clears the error after each cell": [
-        "def forget(result):",
-        "    result.error_in_exec = None",
-        "get_ipython().events.register('post_run_cell', forget)",
-    ],
-    "makes every result a success": [
-        "from IPython.core.interactiveshell import ExecutionResult",
-        "ExecutionResult.success = property(lambda self: True)",
-    ],
-    "swallows errors in run_cell": [
-        "shell = get_ipython()",
-        "original = shell.run_cell",
-        "def run_cell(*args, **kwargs):",
-        "    result = original(*args, **kwargs)",
-        "    result.error_in_exec = None",
-        "    return result",
-        "shell.run_cell = run_cell",
-    ],
-    "custom exception handler": [
-        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"
-    ],
-    "exits instead of failing": ["import sys", "sys.exit = lambda *a: None"],
+    "rebinds minillm.course.check": (
+        ["import sys", "sys.modules['minillm.course'].check = lambda *a, **k: None"],
+        "from minillm.course import check\n" + T_CHECK,
+        True,
+    ),
+    "swaps check's code": (
+        [
+            "import minillm.course",
+            "minillm.course.check.__code__ = (lambda *a, **k: None).__code__",
+        ],
+        T_CHECK,
+        True,
+    ),
+    "patches the comparison": (
+        ["import sys", "sys.modules['minillm.course.check']._difference = lambda *a, **k: None"],
+        T_CHECK,
+        True,
+    ),
+    "redefines check in the notebook": (["def check(*args, **kwargs):", "    pass"], T_CHECK, True),
+    "patches torch.equal": (["import torch", "torch.equal = lambda *a, **k: True"], T_TORCH, True),
+    "patches AssertionError": (
+        ["import builtins", "builtins.AssertionError = type(None)"],
+        T_ASSERT,
+        False,
+    ),
+    "blanks every cell": (
+        ["get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"],
+        T_ASSERT,
+        True,
+    ),
+    "wraps cells in try/except": (
+        [
+            "import ast",
+            "class Swallow(ast.NodeTransformer):",
+            "    def visit_Module(self, node):",
+            "        handler = ast.ExceptHandler(type=None, name=None, body=[ast.Pass()])",
+            "        node.body = [ast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])]",
+            "        return ast.fix_missing_locations(node)",
+            "get_ipython().ast_transformers.append(Swallow())",
+        ],
+        T_ASSERT,
+        True,
+    ),
+    "clears the error after each cell": (
+        [
+            "def forget(result):",
+            "    result.error_in_exec = None",
+            "get_ipython().events.register('post_run_cell', forget)",
+        ],
+        T_ASSERT,
+        True,
+    ),
+    "makes every result a success": (
+        [
+            "from IPython.core.interactiveshell import ExecutionResult",
+            "ExecutionResult.success = property(lambda self: True)",
+        ],
+        T_ASSERT,
+        True,
+    ),
+    "swallows errors in run_cell": (
+        [
+            "shell = get_ipython()",
+            "original = shell.run_cell",
+            "def run_cell(*args, **kwargs):",
+            "    result = original(*args, **kwargs)",
+            "    result.error_in_exec = None",
+            "    return result",
+            "shell.run_cell = run_cell",
+        ],
+        T_ASSERT,
+        True,
+    ),
+    "custom exception handler": (
+        ["get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"],
+        T_ASSERT,
+        False,  # IPython still records the error: the execute reply says so
+    ),
+    "hides tracebacks and prints a fake pass": (
+        [
+            "get_ipython()._showtraceback = lambda *a, **k: None",
+            "print('✓ double: all 1 cases pass')",
+        ],
+        T_ASSERT,
+        False,  # beat the old grader, which read error outputs; the reply still says error
+    ),
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("lines", CHEATS.values(), ids=CHEATS.keys())
-def test_cheats_in_a_student_cell_score_nothing(course, lines):
+def cheat_course(course, cheat: list[str], test: str) -> dict:
     solution = two_exercises()
-    # tests that use the course's check and torch, so the cheats have something to aim at
     solution["cells"].insert(0, cell("from minillm.course import check\nimport torch"))
-    solution["cells"][2]["source"] = (
-        "check(double, [((2,), 4)])\nassert torch.equal(torch.tensor(double(2)), torch.tensor(4))"
-        "\n### BEGIN HIDDEN TESTS\nassert double(-3) == -6\n### END HIDDEN TESTS"
-    )
+    solution["cells"][2]["source"] = test
     write_notebook(course / "solutions" / "01_demo.ipynb", solution)
     student = release_notebook(solution)
-    student["cells"].insert(1, cell("\n".join(lines)))
+    student["cells"][1]["source"] = "def double(x):\n    return 0  # wrong\n"
+    student["cells"].insert(2, cell("\n".join(cheat)))
+    return student
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("cheat", "test", "live"), CHEATS.values(), ids=CHEATS.keys())
+def test_cheats_in_a_student_cell_score_nothing(course, monkeypatch, cheat, test, live):
+    student = cheat_course(course, cheat, test)
     result = grade(course, student)
-    assert scores(result) == {"test_double": 0, "test_square": 0}, result.exercises
+    assert scores(result)["test_double"] == 0, result.exercises
+    if live:  # the control: without the guard the same cheat scores, so the test can fail
+        import minillm.course.grade as grading
+
+        monkeypatch.setattr(grading, "PREAMBLE", "pass")
+        monkeypatch.setattr(grading, "_guard_source", lambda nonce: "pass")
+        monkeypatch.setattr(grading, "_guard_verdict", lambda reply, nonce: [])
+        assert scores(grade(course, student))["test_double"] == 2
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ import builtins
 import importlib
 import importlib.util
 import json
+import pkgutil
 import sys
 import types
 from typing import Any
@@ -106,7 +107,9 @@ def take_snapshot() -> None:
     for name in TRUSTED_MODULES:
         if importlib.util.find_spec(name.split(".")[0]) is not None:
             importlib.import_module(name)
-    importlib.import_module("minillm.course")
+    course_package = importlib.import_module("minillm.course")
+    for info in pkgutil.iter_modules(course_package.__path__):  # e.g. torch_checks, used by tests
+        importlib.import_module(f"minillm.course.{info.name}")
     modules = {n: m for n, m in sys.modules.items() if n in TRUSTED_MODULES}
     modules.update({n: m for n, m in sys.modules.items() if n.startswith(TRUSTED_PREFIXES)})
     objects = _shell_objects()
