@@ -29,7 +29,7 @@ from minillm.layers.embedding import (
     SinusoidalPositionalEmbedding,
     TokenEmbedding,
 )
-from minillm.layers.moe import MoEStats
+from minillm.layers.moe import MoEStats, load_balancing_loss
 from minillm.layers.norm import build_norm
 
 
@@ -39,8 +39,9 @@ class TransformerOutput:
     (return_logits=False); loss: 0-d float32 or None; attentions: per layer (B, H, T, S) or None.
 
     With MoE layers: lm_loss is the cross-entropy alone (loss adds the weighted router
-    losses); aux_loss and z_loss are the load-balancing and z-losses averaged over the MoE
-    layers (unweighted); moe_stats holds each MoE layer's `MoEStats` (routing, drops).
+    losses); aux_loss is the load-balancing loss pooled over the MoE layers' router logits
+    (HF Mixtral's `load_balancing_loss_func`, padding left out), z_loss the z-losses averaged
+    over the layers (both unweighted); moe_stats holds each MoE layer's `MoEStats`.
     """
 
     logits: Tensor | None
@@ -148,8 +149,10 @@ class Transformer(nn.Module):
         x = self.drop(x)
         mask = padding_mask(attention_mask) if attention_mask is not None else None
         attentions = [] if return_attention else None
+        # the new tokens' own columns of the (B, S) mask: MoE layers leave padding unrouted
+        token_mask = attention_mask[:, -t:] if attention_mask is not None else None
         for block in self.blocks:
-            x = block(x, positions, mask, kv_cache, return_attention)
+            x = block(x, positions, mask, kv_cache, return_attention, token_mask)
             if return_attention:
                 x, w = x
                 attentions.append(w)
@@ -168,7 +171,14 @@ class Transformer(nn.Module):
         moe_stats = [b.mlp.last_stats for b in self.blocks if b.is_moe]
         if moe_stats:
             out.moe_stats = moe_stats
-            out.aux_loss = torch.stack([s.load_balancing_loss for s in out.moe_stats]).mean()
+            # Pooled over the layers, as HF's load_balancing_loss_func (f and P are taken over
+            # every layer's tokens at once; not the mean of the per-layer losses in moe_stats)
+            out.aux_loss = load_balancing_loss(
+                [s.router_logits for s in moe_stats],
+                self.config.n_experts,
+                self.config.experts_per_token,
+                token_mask,
+            )
             out.z_loss = torch.stack([s.z_loss for s in out.moe_stats]).mean()
         if targets is not None:
             out.loss = out.lm_loss = lm_loss

@@ -201,15 +201,28 @@ def test_mixtral_configs_and_aux_loss():
     assert (config.n_experts, config.experts_per_token, config.moe_every) == (4, 2, 1)
     assert config.router_aux_loss_coef == hf.config.router_aux_loss_coef
     ours = from_hf(hf).eval()
+    mask = torch.ones_like(IDS)
+    mask[0, :4] = 0  # left padding: HF leaves it out of the balance loss, and so must we
+    labels = IDS.masked_fill(mask == 0, -100)
+    labels[0, 4] = -100  # predicted from a padding position, whose logits HF fills otherwise
+    targets = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], -100)], 1)  # HF shifts
     with torch.no_grad():
-        theirs = hf(IDS, output_router_logits=True)
-        out = ours(IDS)
-    # HF pools the layers into one loss; ours averages per layer: compare layer by layer
+        theirs = hf(IDS, attention_mask=mask, labels=labels, output_router_logits=True)
+        out = ours(IDS, attention_mask=mask, targets=targets)
     for mine, their_logits in zip(out.moe_stats, theirs.router_logits):
-        torch.testing.assert_close(mine.router_logits, their_logits, atol=1e-5, rtol=1e-5)
-    mixtral = pytest.importorskip("transformers.models.mixtral.modeling_mixtral")
-    per_layer = [mixtral.load_balancing_loss_func((r,), 4, 2) for r in theirs.router_logits]
-    torch.testing.assert_close(out.aux_loss, torch.stack(per_layer).mean(), atol=1e-6, rtol=1e-5)
+        real = mask.flatten().bool()  # padded rows see no key: HF and we fill them apart
+        torch.testing.assert_close(
+            mine.router_logits[real], their_logits[real], atol=1e-5, rtol=1e-5
+        )
+    # HF pools every layer's router logits into one balance loss (not a per-layer mean)
+    torch.testing.assert_close(out.aux_loss, theirs.aux_loss, atol=1e-6, rtol=1e-5)
+    # and the training loss: cross-entropy + router_aux_loss_coef * aux (no z-loss in HF)
+    assert config.router_z_loss_coef == 0
+    torch.testing.assert_close(out.loss, theirs.loss, atol=1e-5, rtol=1e-5)
+    assert (
+        abs(out.aux_loss - torch.stack([s.load_balancing_loss for s in out.moe_stats]).mean())
+        > 1e-4
+    )
 
 
 @pytest.mark.parametrize(

@@ -266,6 +266,31 @@ def test_tied_model_rejects_a_different_lm_head_weight():
         model.load_weights(sd)
 
 
+@pytest.mark.parametrize(
+    "family, extra",
+    [
+        ("llama", {}),
+        ("llama", dict(rope_scaling={"type": "dynamic", "factor": 2.0, "original_max_seq_len": 4})),
+        ("llama", dict(n_experts=4, experts_per_token=2, capacity_factor=1.0)),
+        ("gpt2", {}),
+    ],
+    ids=["llama", "dynamic-rope", "moe-capacity", "gpt2"],
+)
+def test_forward_reads_nothing_back_to_the_host(family, extra):
+    """No .item()/.tolist()/int(tensor) in a forward: each stalls a GPU and breaks CUDA graphs.
+    torch.compile(fullgraph=True) raises at the first graph break (a host read of a tensor, a
+    data-dependent shape, an os.environ read per op...). backend="eager" only traces."""
+    torch._dynamo.reset()
+    model = _model(family, **extra).train()
+    idx, targets = _ids(), _ids(seed=2)
+    mask = torch.ones_like(idx)
+    mask[0, :2] = 0
+    compiled = torch.compile(model, backend="eager", fullgraph=True)
+    out = compiled(idx, targets=targets, attention_mask=mask, return_logits=False)
+    ref = model(idx, targets=targets, attention_mask=mask, return_logits=False)
+    torch.testing.assert_close(out.loss, ref.loss)
+
+
 def test_filter_logits_keeps_ties_together_whatever_their_order():
     # [0.4, 0.3, 0.3, 0.0]: at p=0.6 the nucleus needs one of the two 0.3s, and keeps both,
     # as top_k keeps every logit tied with the k-th; the answer cannot depend on the sort

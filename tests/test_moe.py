@@ -277,3 +277,36 @@ def test_router_losses_survive_non_reentrant_checkpointing():
             torch.testing.assert_close(p.grad, plain[name])
         else:
             assert p.grad is None
+
+
+@pytest.mark.parametrize("capacity_factor", [None, 1.0])
+def test_padding_is_not_routed_and_counts_in_no_loss_or_capacity(capacity_factor):
+    """With a token mask, a padded batch routes, fills capacity and scores its balance and
+    z-losses exactly as the batch of its real tokens alone (HF Mixtral's attention_mask in
+    load_balancing_loss_func); padding gets zero expert output."""
+    moe = _moe(capacity_factor=capacity_factor)
+    x = torch.randn(2, 6, moe.router.in_features, generator=torch.Generator().manual_seed(3))
+    mask = torch.ones(2, 6, dtype=torch.long)
+    mask[0, :4] = 0  # left padding: 8 real tokens of 12
+    y = moe(x, mask)
+    padded = moe.last_stats
+    y_real = moe(x[mask.bool()][None])  # (1, 8, C): the real tokens, in the same order
+    alone = moe.last_stats
+    torch.testing.assert_close(y[mask.bool()], y_real[0], atol=1e-6, rtol=1e-5)
+    assert torch.equal(y[~mask.bool()], torch.zeros_like(y[~mask.bool()]))
+    assert torch.equal(padded.tokens_per_expert, alone.tokens_per_expert)
+    assert int(padded.dropped) == int(alone.dropped)
+    if capacity_factor is not None:
+        assert int(alone.dropped) > 0  # the capacity really bit
+    torch.testing.assert_close(padded.load_balancing_loss, alone.load_balancing_loss)
+    torch.testing.assert_close(padded.z_loss, alone.z_loss)
+
+
+def test_model_passes_the_attention_mask_to_its_moe_layers():
+    torch.manual_seed(0)
+    model = Transformer(_config(positions="rope", n_layers=1, capacity_factor=1.0)).eval()
+    idx = torch.randint(0, model.config.vocab_size, (2, 6))
+    mask = torch.ones_like(idx)
+    mask[0, :4] = 0
+    out = model(idx, attention_mask=mask)
+    assert int(out.moe_stats[0].tokens_per_expert.sum()) == 8 * model.config.experts_per_token

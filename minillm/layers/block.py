@@ -39,10 +39,14 @@ class Block(nn.Module):
         attn_mask: Tensor | None = None,
         kv_cache: KVCache | None = None,
         return_weights: bool = False,
+        token_mask: Tensor | None = None,
     ) -> Tensor | tuple[Tensor, Tensor]:
-        """Returns x, or (x, attention weights (B, H, T, S)) if return_weights."""
+        """Returns x, or (x, attention weights (B, H, T, S)) if return_weights.
+
+        token_mask: (B, T) 1 = real token, 0 = padding; an MoE layer leaves padding unrouted."""
         a = self.attn(self.attn_norm(x), positions, attn_mask, kv_cache, return_weights)
         a, weights = a if return_weights else (a, None)
         x = x + self.dropout(a)
-        x = x + self.dropout(self.mlp(self.mlp_norm(x)))
+        h = self.mlp_norm(x)
+        x = x + self.dropout(self.mlp(h, token_mask) if self.is_moe else self.mlp(h))
         return (x, weights) if return_weights else x

@@ -38,14 +38,15 @@ class MoEStats:
 
     router_logits: (N, E); expert_index, expert_weights: (N, k) the chosen experts and their
     gates; tokens_per_expert: (E,) assignments routed to each expert (before capacity);
-    dropped: (token, expert) assignments over capacity; load_balancing_loss, z_loss: 0-d.
+    dropped: (token, expert) assignments over capacity, a 0-d int64 tensor (int() it to print;
+    an int would be a host read every forward); load_balancing_loss, z_loss: 0-d.
     """
 
     router_logits: Tensor
     expert_index: Tensor
     expert_weights: Tensor
     tokens_per_expert: Tensor
-    dropped: int
+    dropped: Tensor
     load_balancing_loss: Tensor
     z_loss: Tensor
 
@@ -100,10 +101,15 @@ def load_balancing_loss(
     return n_experts * (f * p).sum()
 
 
-def router_z_loss(router_logits: Tensor) -> Tensor:
+def router_z_loss(router_logits: Tensor, token_mask: Tensor | None = None) -> Tensor:
     """ST-MoE z-loss: mean over tokens of logsumexp(logits)^2. Large logits make the softmax
-    (and bf16 rounding) unstable; this keeps them near zero without changing the ranking."""
-    return torch.logsumexp(router_logits.float(), dim=-1).square().mean()
+    (and bf16 rounding) unstable; this keeps them near zero without changing the ranking.
+    token_mask: (N,) or (B, T), 0 = padding, left out of the mean."""
+    z = torch.logsumexp(router_logits.float(), dim=-1).square()
+    if token_mask is None:
+        return z.mean()
+    w = token_mask.reshape(-1).to(z)
+    return (z * w).sum() / w.sum()
 
 
 def expert_capacity(n_tokens: int, n_experts: int, k: int, capacity_factor: float) -> int:
@@ -157,23 +163,28 @@ class MoE(nn.Module):
         self.shared_expert = build_mlp(config) if config.shared_expert else None
         self.last_stats: MoEStats | None = None
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, token_mask: Tensor | None = None) -> Tensor:
+        """x: (B, T, C), token_mask: (B, T) 1 = real token, 0 = padding -> (B, T, C).
+
+        Padding tokens are not routed (their expert output is zero), take no capacity slot
+        and count in neither the balance loss nor the z-loss (as HF Mixtral's
+        ``load_balancing_loss_func`` with an attention mask)."""
         b, t, c = x.shape
+        n, e, k = b * t, self.n_experts, self.top_k
         h = rearrange(x, "b t c -> (b t) c")
         logits = self.router(h)  # (N, E)
-        weights, index, _ = top_k_routing(logits, self.top_k, self.renormalize)
-        capacity = None
-        if self.capacity_factor is not None:
-            capacity = expert_capacity(b * t, self.n_experts, self.top_k, self.capacity_factor)
-        order, counts, routed = group_by_expert(index, self.n_experts, capacity)
-
-        token = order % (b * t)  # assignment a = choice * N + token
-        gate = rearrange(weights, "n k -> (k n)")[order].to(h.dtype)  # (M,), choice-major
-        slabs = h[token].split(counts.tolist())  # one contiguous slab per expert
-        outs = [expert(slab) for expert, slab in zip(self.experts, slabs) if slab.shape[0]]
-        y = torch.zeros_like(h)
-        if outs:  # each kept assignment adds gate * expert(x) to its token's output
-            y.index_add_(0, token, torch.cat(outs) * gate[:, None])
+        weights, index, _ = top_k_routing(logits, k, self.renormalize)
+        real = None if token_mask is None else rearrange(token_mask, "b t -> (b t)").bool()
+        # choice-major assignments a = choice * N + token; padding goes to a dummy expert E
+        flat = rearrange(index, "n k -> (k n)")
+        if real is not None:
+            flat = torch.where(real.repeat(k), flat, e)
+        gate = rearrange(weights, "n k -> (k n)").to(h.dtype)
+        token = torch.arange(k * n, device=h.device) % n
+        if self.capacity_factor is None:
+            y, routed, dropped = self._dropless(h, flat, gate, token)
+        else:
+            y, routed, dropped = self._with_capacity(h, flat, gate, token, real)
         if self.shared_expert is not None:
             y = y + self.shared_expert(h)
 
@@ -182,11 +193,54 @@ class MoE(nn.Module):
             expert_index=index,
             expert_weights=weights,
             tokens_per_expert=routed,
-            dropped=int(index.numel() - order.numel()),
-            load_balancing_loss=load_balancing_loss(logits, self.n_experts, self.top_k),
-            z_loss=router_z_loss(logits),
+            dropped=dropped,
+            load_balancing_loss=load_balancing_loss(logits, e, k, token_mask),
+            z_loss=router_z_loss(logits, real),
         )
         return rearrange(y, "(b t) c -> b t c", b=b)
+
+    def _dropless(self, h: Tensor, flat: Tensor, gate: Tensor, token: Tensor):
+        """Every assignment runs: one contiguous slab per expert. The slab sizes are shapes,
+        so this path reads the E counts back to the host once per layer (use a capacity for a
+        forward without host reads: torch.compile, CUDA graphs)."""
+        e = self.n_experts
+        order = torch.argsort(flat, stable=True)  # grouped by expert, queue order kept
+        counts = torch.bincount(flat, minlength=e + 1)  # the last bucket: padding
+        token, gate = token[order], gate[order]
+        sizes = counts.tolist()  # the one host read
+        slabs = h[token].split(sizes)[:e]
+        outs = [expert(slab) for expert, slab in zip(self.experts, slabs) if slab.shape[0]]
+        y = torch.zeros_like(h)
+        m = sum(sizes[:e])  # the routed assignments come first; padding's are at the end
+        if outs:  # each routed assignment adds gate * expert(x) to its token's output
+            y.index_add_(0, token[:m], torch.cat(outs) * gate[:m, None])
+        return y, counts[:e], torch.zeros((), dtype=torch.int64, device=h.device)
+
+    def _with_capacity(self, h: Tensor, flat: Tensor, gate: Tensor, token: Tensor, real):
+        """Static shapes, no host read: each expert runs on its `slots` rows, filled with its
+        first `limit` assignments in priority order (the rest of the slots stay zero and are
+        never read back). With padding the limit counts real tokens only."""
+        e, k, n = self.n_experts, self.top_k, h.shape[0]
+        slots = expert_capacity(n, e, k, self.capacity_factor)  # every token real: the most
+        limit = slots
+        if real is not None:  # Python's float64 order of operations, on the device
+            n_real = real.sum().double()
+            limit = torch.ceil(self.capacity_factor * n_real * k / e).long()
+        one_hot = F.one_hot(flat, e + 1)  # (k N, E + 1)
+        # rank of each assignment in its expert's queue: earlier assignments to the same expert
+        rank = ((one_hot.cumsum(0) - one_hot) * one_hot).sum(-1)
+        routed = one_hot[:, :e].sum(0)
+        kept = (flat < e) & (rank < limit)
+        trash = e * slots  # one extra row takes every assignment that is not kept
+        slot = torch.where(kept, flat * slots + rank, trash)
+        buf = h.new_zeros(trash + 1, h.shape[1])
+        buf = buf.index_put((slot,), h[token])  # not kept: all land in the trash row
+        outs = [expert(buf[i * slots : (i + 1) * slots]) for i, expert in enumerate(self.experts)]
+        out = torch.cat(outs + [buf[trash:]])
+        y = torch.zeros_like(h)
+        y.index_add_(0, token, out[slot] * (gate * kept)[:, None])
+        dropped = (flat < e).sum() - kept.sum()
+        return y, routed, dropped
 
     def extra_repr(self) -> str:
         return (
