@@ -58,7 +58,7 @@ def test_loss_ignores_minus_100_and_float64_works():
 
 
 @pytest.mark.parametrize("family", ["gpt2", "llama"])  # tied and untied lm_head
-@pytest.mark.parametrize("precision", ["fp32", "bf16-autocast"])
+@pytest.mark.parametrize("precision", ["fp32"])  # bf16: the fp32-reference test below
 def test_lean_loss_path_matches_logits_path(family, precision):
     """return_logits=False (what training uses) gives the loss and every gradient of the
     ordinary path, with ignored targets, tied embeddings and under bf16 autocast."""
@@ -310,3 +310,40 @@ def test_filter_logits_keeps_ties_together_whatever_their_order():
     ]
     tiny = torch.tensor([[30.0, 0.0, -30.0, -30.0]])  # p=1 keeps even the tokens of mass ~1e-26
     assert kept(filter_logits(tiny, top_p=1.0)) == [[True] * 4]
+
+
+def _worst_relative_gradient_error(grads, ref):
+    """max over parameters of ||g - ref|| / ||ref||; parameters whose true gradient is zero
+    (k_proj.bias: softmax ignores a constant shift) must stay near zero instead."""
+    total = torch.sqrt(sum(r.double().norm() ** 2 for r in ref.values()))
+    worst = 0.0
+    for name, r in ref.items():
+        err = (grads[name].double() - r.double()).norm()
+        if r.norm() < 1e-6 * total:
+            assert err < 1e-4 * total, name
+        else:
+            worst = max(worst, float(err / r.double().norm()))
+    return worst
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama"])
+def test_lean_loss_path_under_bf16_autocast_matches_fp32_gradients(family):
+    """bf16 autocast on the lean path against an fp32 reference, per parameter, by relative
+    norm: measured worst 0.0085; the bound 0.02 fails any 5% systematic gradient error."""
+    model = _model(family).train()
+    idx, targets = _ids(), _ids(seed=2)
+    targets[0, :3] = -100
+
+    def run(bf16, return_logits):
+        model.zero_grad(set_to_none=True)
+        with torch.autocast("cpu", torch.bfloat16, enabled=bf16):
+            out = model(idx, targets=targets, return_logits=return_logits)
+        out.loss.backward()
+        return out.loss.detach(), {n: p.grad.clone() for n, p in model.named_parameters()}
+
+    ref_loss, ref = run(False, True)
+    loss, grads = run(True, False)
+    torch.testing.assert_close(loss, ref_loss, atol=0, rtol=2e-4)  # measured 3.4e-5
+    assert _worst_relative_gradient_error(grads, ref) < 0.02
+    off_by_5_percent = {n: g * 1.05 for n, g in grads.items()}
+    assert _worst_relative_gradient_error(off_by_5_percent, ref) > 0.02  # the bound bites
