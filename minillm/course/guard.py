@@ -107,6 +107,10 @@ def take_snapshot() -> None:
     for name in TRUSTED_MODULES:
         if importlib.util.find_spec(name.split(".")[0]) is not None:
             importlib.import_module(name)
+    if "torch" in sys.modules:
+        # torch._dynamo rewraps torch.manual_seed when first imported (an optimizer's first
+        # step does it): import it now, so that looks like no tampering later.
+        importlib.import_module("torch._dynamo")
     course_package = importlib.import_module("minillm.course")
     for info in pkgutil.iter_modules(course_package.__path__):  # e.g. torch_checks, used by tests
         importlib.import_module(f"minillm.course.{info.name}")
