@@ -18,6 +18,7 @@ import builtins
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
 import sys
 import types
@@ -108,6 +109,11 @@ def take_snapshot() -> None:
         if importlib.util.find_spec(name.split(".")[0]) is not None:
             importlib.import_module(name)
     if "torch" in sys.modules:
+        # Importing torch._dynamo imports Triton, which fixes its mode then: without a GPU,
+        # Triton kernels can only run in the interpreter, so choose it first (as lesson 07's
+        # first cell does; an explicit TRITON_INTERPRET wins).
+        if not sys.modules["torch"].cuda.is_available():
+            os.environ.setdefault("TRITON_INTERPRET", "1")
         # torch._dynamo rewraps torch.manual_seed when first imported (an optimizer's first
         # step does it): import it now, so that looks like no tampering later.
         importlib.import_module("torch._dynamo")
