@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +34,45 @@ def dataclass_from_dict(cls: type, d: dict[str, Any]) -> Any:
     if unknown:
         raise ValueError(f"unknown {cls.__name__} fields {unknown}; valid: {sorted(known)}")
     return cls(**d)
+
+
+class ConfigTypeError(TypeError, ValueError):
+    """A config field holds a value of the wrong type (a ValueError too: a bad config value)."""
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    """Whether value fits the annotation: int excludes bool (a bool is an int in Python), float
+    accepts int but not bool, X | None accepts None, dict[...] and list[...] check the container."""
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is not None:
+        return isinstance(value, origin)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def check_field_types(obj: Any) -> None:
+    """Raise ConfigTypeError naming the first field of the dataclass `obj` whose value does not
+    match its annotation (dropout="0.1", norm_eps=None, bias=1, d_model=64.0)."""
+    hints = typing.get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        value, hint = getattr(obj, f.name), hints[f.name]
+        if not _type_ok(value, hint):
+            want = getattr(hint, "__name__", None) or str(hint)
+            raise ConfigTypeError(
+                f"{type(obj).__name__}.{f.name}={value!r} is a {type(value).__name__}; "
+                f"valid: {want}" + (" (True/False)" if hint is bool else "")
+            )
 
 
 @dataclass
@@ -109,6 +150,7 @@ class ModelConfig:
                 raise ValueError(f"{name}={value!r} must be a positive integer (>= 1)")
         if not isinstance(self.max_seq_len, int) or self.max_seq_len <= 0:
             raise ValueError(f"max_seq_len={self.max_seq_len!r} must be a positive integer (>= 1)")
+        check_field_types(self)  # every other field, before comparing any of them
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model={self.d_model} must be divisible by n_heads={self.n_heads} "

@@ -11,17 +11,19 @@ model, router_aux_loss_coef * aux_loss + router_z_loss_coef * z_loss (also repor
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from minillm.config import ModelConfig, flops_per_token
 from minillm.kernels import ops
+from minillm.kernels._utils import range_check_wanted
 from minillm.layers.attention import KVCache, padding_mask
 from minillm.layers.block import Block
 from minillm.layers.embedding import (
@@ -135,6 +137,13 @@ class Transformer(nn.Module):
             )
         t = idx.shape[1]
         past = kv_cache.seq_len(0) if kv_cache is not None else 0
+        if attention_mask is not None and tuple(attention_mask.shape) != (idx.shape[0], past + t):
+            raise ValueError(  # shapes only: no device synchronisation
+                f"attention_mask.shape={tuple(attention_mask.shape)} must be (B, S) = "
+                f"({idx.shape[0]}, {past + t}): one 0/1 per cached ({past}) and new ({t}) token"
+            )
+        if targets is not None:  # values read on CPU or MINILLM_DEBUG_CHECKS=1 only
+            check_targets(targets, self.config.vocab_size)
         if positions is None:
             positions = torch.arange(past, past + t, device=idx.device)
         limit = self.config.max_seq_len
@@ -287,17 +296,47 @@ class Transformer(nn.Module):
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> Transformer:
-        """Rebuild a model saved with `save`."""
-        with safe_open(str(path), framework="pt", device=str(device)) as f:
-            metadata = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        """Rebuild a model saved with `save`. A missing, truncated or corrupt file raises
+        ValueError naming it (FileNotFoundError when it does not exist)."""
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"model file {str(path)!r} does not exist")
+        try:
+            with safe_open(str(path), framework="pt", device=str(device)) as f:
+                metadata = f.metadata() or {}
+                tensors = {k: f.get_tensor(k) for k in f.keys()}
+        except (SafetensorError, OSError, RuntimeError) as e:
+            raise ValueError(
+                f"{path} is not a readable .safetensors file ({e}): truncated, corrupt, or not "
+                "written by Transformer.save"
+            ) from None
         if "config" not in metadata:
             raise ValueError(
                 f"{path} has no 'config' in its metadata: not saved by Transformer.save"
             )
-        model = cls(ModelConfig.from_json(metadata["config"])).to(device)
+        try:
+            config = ModelConfig.from_json(metadata["config"])
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: the 'config' metadata is not valid JSON ({e})") from None
+        model = cls(config).to(device)
         model.load_weights(tensors)
         return model
+
+
+def check_targets(targets: Tensor, vocab_size: int, ignore_index: int = -100) -> None:
+    """Raise ValueError unless every target is in [0, vocab_size) or ignore_index. The values
+    are read only where `range_check_wanted` (CPU, or MINILLM_DEBUG_CHECKS=1; never while
+    compiling): on a GPU the Trainer checks its token arrays once, where the data enters."""
+    if targets.dtype.is_floating_point or targets.dtype == torch.bool:
+        raise ValueError(f"targets must be an integer tensor, got dtype={targets.dtype}")
+    if not range_check_wanted(targets):
+        return
+    bad = (targets != ignore_index) & ((targets < 0) | (targets >= vocab_size))
+    if targets.numel() and bool(bad.any()):
+        i = int(bad.flatten().nonzero()[0])
+        raise ValueError(
+            f"targets contain {int(targets.flatten()[i])} at flat index {i}; valid: ids in "
+            f"[0, {vocab_size - 1}] or ignore_index={ignore_index}"
+        )
 
 
 def filter_logits(logits: Tensor, top_k: int | None = None, top_p: float | None = None) -> Tensor:

@@ -226,7 +226,31 @@ class TokenFile:
 
 
 # ------------------------------------------------------------------------------ batching
+def check_token_array(tokens: Any, name: str = "tokens", vocab_size: int | None = None) -> None:
+    """Raise unless `tokens` is a 1-D array of integer ids (in [0, vocab_size) if given).
+
+    Floats would be truncated to integers without a word by the int64 copy of each window."""
+    dtype = getattr(tokens, "dtype", None)
+    if dtype is None or getattr(tokens, "ndim", None) != 1:
+        raise TypeError(
+            f"{name} must be a 1-D numpy array of integer token ids, got {type(tokens).__name__}"
+        )
+    if not np.issubdtype(dtype, np.integer):
+        raise TypeError(
+            f"{name} has dtype={dtype}: token ids must be integers (uint16/uint32/int64); "
+            "a float array would be truncated silently"
+        )
+    if vocab_size is not None and len(tokens):
+        low, high = int(tokens.min()), int(tokens.max())  # one pass, once, where data enters
+        if low < 0 or high >= vocab_size:
+            bad = low if low < 0 else high
+            raise ValueError(
+                f"{name} contains id {bad}, outside the vocabulary [0, {vocab_size - 1}]"
+            )
+
+
 def _check_window(tokens: np.ndarray, batch_size: int, seq_len: int) -> None:
+    check_token_array(tokens)
     for name, v in (("batch_size", batch_size), ("seq_len", seq_len)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name}={v!r} must be a positive int")

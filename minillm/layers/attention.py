@@ -41,6 +41,11 @@ def padding_mask(attention_mask: Tensor) -> Tensor:
 def _combine_masks(mask: Tensor | None, causal: bool, t: int, s: int, device) -> Tensor | None:
     if mask is not None and mask.dtype != torch.bool:
         raise ValueError(f"mask must be a bool tensor (True = attend), got dtype={mask.dtype}")
+    if mask is not None and (mask.dim() < 2 or mask.shape[-1] != s or mask.shape[-2] not in (1, t)):
+        raise ValueError(  # shapes only, no device synchronisation
+            f"mask.shape={tuple(mask.shape)} must broadcast to (B, H, T, S) with T={t} queries "
+            f"and S={s} keys: its last dim must be {s} (one entry per key), the one before 1 or {t}"
+        )
     if causal:
         c = causal_mask(t, s, device)
         mask = c if mask is None else mask & c

@@ -32,8 +32,8 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from minillm.config import dataclass_from_dict
-from minillm.data.dataset import RandomWindows, SequentialWindows
+from minillm.config import check_field_types, dataclass_from_dict
+from minillm.data.dataset import RandomWindows, SequentialWindows, check_token_array
 from minillm.train.checkpoint import (
     KEEP_LAST,
     CheckpointError,
@@ -83,6 +83,7 @@ class TrainConfig:
     deterministic: bool = True  # deterministic kernels (CPU embedding backward is not, else)
 
     def __post_init__(self) -> None:
+        check_field_types(self)  # first: the range checks below compare numbers
         for name in ("batch_size", "seq_len", "grad_accum", "max_steps", "eval_batches"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -94,8 +95,17 @@ class TrainConfig:
             raise ValueError(f"log_interval={self.log_interval!r} must be >= 1")
         if self.precision not in PRECISIONS:
             raise ValueError(f"precision={self.precision!r} is unknown; valid: {PRECISIONS}")
-        if self.grad_clip < 0:
-            raise ValueError(f"grad_clip={self.grad_clip!r} must be >= 0 (0 disables it)")
+        if not (self.grad_clip >= 0 and math.isfinite(self.grad_clip)):  # nan fails both
+            raise ValueError(
+                f"grad_clip={self.grad_clip!r} must be finite and >= 0 (0 disables it)"
+            )
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise ValueError(f"weight_decay={self.weight_decay!r} must be finite and >= 0")
+        for name in ("beta1", "beta2"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)!r} must be in [0, 1)")
+        if not self.eps > 0:
+            raise ValueError(f"eps={self.eps!r} must be > 0")
         CosineSchedule(self.lr, self.max_steps, self.warmup_steps, self.min_lr)  # validates
 
     @property
@@ -229,6 +239,7 @@ class Trainer:
         if config.precision == "fp16" and self.device.type not in ("cuda", "cpu"):
             raise ValueError(f"precision='fp16' needs a CUDA or CPU model, got {self.device}")
         self.train_tokens, self.val_tokens = train_tokens, val_tokens
+        self._check_data(model, config)
         self.data = RandomWindows(train_tokens, config.batch_size, config.seq_len, config.seed)
         self.optimizer = AdamW(
             param_groups(model, config.weight_decay),
@@ -257,6 +268,28 @@ class Trainer:
         # set by load_checkpoint: the step folder read, and why newer ones were skipped
         self.resumed_from: Path | None = None
         self.skipped_checkpoints: list[str] = []
+
+    def _check_data(self, model: nn.Module, config: TrainConfig) -> None:
+        """Fail now, not hours in: token arrays of integers within the vocabulary (the one
+        place the data enters, so the forward needs no per-batch check), validation text of
+        at least one window, and windows the model's positions cover."""
+        model_config = getattr(model, "config", None)
+        limit = getattr(model_config, "max_seq_len", None)
+        if limit is not None and config.seq_len > limit:
+            raise ValueError(
+                f"seq_len={config.seq_len} exceeds the model's max_seq_len={limit} "
+                f"(positions: {model_config.positions!r}); valid: seq_len <= {limit}"
+            )
+        vocab = getattr(model_config, "vocab_size", None)
+        for name, tokens in (("train_tokens", self.train_tokens), ("val_tokens", self.val_tokens)):
+            if tokens is None:
+                continue
+            check_token_array(tokens, name, vocab)
+            if len(tokens) < config.seq_len + 1:
+                raise ValueError(
+                    f"{name} has {len(tokens)} tokens, too few for one window of seq_len="
+                    f"{config.seq_len} (need seq_len + 1 = {config.seq_len + 1})"
+                )
 
     # ------------------------------------------------------------------ one step
     def train_step(self) -> dict[str, float]:
