@@ -191,7 +191,9 @@ def test_kill_at_random_times_always_resumes(tmp_path):
         # the kill came after `last` was reported, perhaps after the next rename too
         assert state.step in (last, last + 1), (state.step, last)
         assert_resumes_at(root, state.step)
-        assert len(list_checkpoints(root)) <= 2  # keep=2, even when killed mid-prune
+        # keep=2; a kill between the rename and the pruning of the oldest leaves one more,
+        # which the next save prunes
+        assert len(list_checkpoints(root)) <= 3
 
 
 def _saved(root, step, keep=3):
