@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 
-import torch
 from torch import Tensor
+
+from minillm.layers.attention import attention_reference
 
 
 def max_error(a: Tensor, ref: Tensor) -> float:
@@ -46,17 +47,9 @@ def assert_fa_criterion(
 def naive_attention(
     q: Tensor, k: Tensor, v: Tensor, causal: bool, scale: float | None = None
 ) -> Tensor:
-    """Materialised-scores attention in the inputs' dtype (softmax in fp32, as FlashAttention's
-    ``attention_ref(upcast=False)``): the "same-dtype PyTorch computation" of the criterion.
-    q (B, H, T, D), k, v (B, H_kv, S, D); bottom-right causal alignment."""
-    group = q.shape[1] // k.shape[1]
-    k, v = k.repeat_interleave(group, 1), v.repeat_interleave(group, 1)
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    s = (q @ k.transpose(-1, -2)) * scale
-    if causal:
-        T, S = q.shape[2], k.shape[2]
-        i = torch.arange(T, device=q.device)[:, None]
-        j = torch.arange(S, device=q.device)[None, :]
-        s = s.masked_fill(j > i + (S - T), float("-inf"))
-    p = torch.softmax(s.float(), dim=-1).to(q.dtype)
-    return p @ v
+    """Materialised-scores attention in the inputs' dtype (softmax in at least fp32, as
+    FlashAttention's ``attention_ref(upcast=False)``): the "same-dtype PyTorch computation" of
+    the criterion. q (B, H, T, D), k, v (B, H_kv, S, D); bottom-right causal alignment. It is
+    the package's `attention_reference`, so a float64 call is float64 throughout (a local copy
+    here used to take the softmax of float64 scores in float32)."""
+    return attention_reference(q, k, v, causal=causal, scale=scale)[0]
