@@ -133,14 +133,23 @@ def group_by_expert(
     Choice-major order gives every first choice priority over any second choice (GShard).
     """
     flat = rearrange(expert_index, "n k -> (k n)")  # choice-major: every first choice first
-    order = torch.argsort(flat, stable=True)  # grouped by expert, queue order kept within
-    routed = torch.bincount(flat, minlength=n_experts)
+    order, routed, rank = _queues(flat, n_experts)
     if capacity is None:
         return order, routed, routed
-    starts = routed.cumsum(0) - routed  # where each expert's group begins in `order`
-    rank = torch.arange(flat.numel(), device=flat.device) - starts[flat[order]]
     keep = rank < capacity
     return order[keep], routed.clamp(max=capacity), routed
+
+
+def _queues(flat: Tensor, n_experts: int) -> tuple[Tensor, Tensor, Tensor]:
+    """flat: (M,) expert ids in priority order -> (order, routed, rank), all static shapes:
+    order (M,) sorts them by expert, keeping their order within an expert; routed (E,) counts
+    them; rank (M,) is each sorted entry's place in its expert's queue (0 = first)."""
+    order = torch.argsort(flat, stable=True)  # grouped by expert, queue order kept within
+    routed = torch.zeros(n_experts, dtype=torch.long, device=flat.device)
+    routed = routed.scatter_add(0, flat, torch.ones_like(flat))  # bincount, fixed length
+    starts = routed.cumsum(0) - routed  # where each expert's group begins in `order`
+    rank = torch.arange(flat.numel(), device=flat.device) - starts[flat[order]]
+    return order, routed, rank
 
 
 # -------------------------------------------------------------------- the layer
@@ -204,8 +213,7 @@ class MoE(nn.Module):
         so this path reads the E counts back to the host once per layer (use a capacity for a
         forward without host reads: torch.compile, CUDA graphs)."""
         e = self.n_experts
-        order = torch.argsort(flat, stable=True)  # grouped by expert, queue order kept
-        counts = torch.bincount(flat, minlength=e + 1)  # the last bucket: padding
+        order, counts, _ = _queues(flat, e + 1)  # the last bucket: padding
         token, gate = token[order], gate[order]
         sizes = counts.tolist()  # the one host read
         slabs = h[token].split(sizes)[:e]
@@ -226,10 +234,11 @@ class MoE(nn.Module):
         if real is not None:  # Python's float64 order of operations, on the device
             n_real = real.sum().double()
             limit = torch.ceil(self.capacity_factor * n_real * k / e).long()
-        one_hot = F.one_hot(flat, e + 1)  # (k N, E + 1)
-        # rank of each assignment in its expert's queue: earlier assignments to the same expert
-        rank = ((one_hot.cumsum(0) - one_hot) * one_hot).sum(-1)
-        routed = one_hot[:, :e].sum(0)
+        # each assignment's place in its expert's queue (padding queues at the dummy expert E),
+        # from one sort: O(kN) memory, not a (kN, E + 1) one-hot and its cumsum
+        order, counts, rank_sorted = _queues(flat, e + 1)
+        rank = torch.empty_like(rank_sorted).scatter(0, order, rank_sorted)
+        routed = counts[:e]
         kept = (flat < e) & (rank < limit)
         trash = e * slots  # one extra row takes every assignment that is not kept
         slot = torch.where(kept, flat * slots + rank, trash)
