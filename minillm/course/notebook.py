@@ -13,6 +13,7 @@ __all__ = [
     "cell_source",
     "grade_id",
     "is_graded",
+    "is_solution",
     "read_notebook",
     "write_notebook",
 ]
@@ -82,6 +83,11 @@ def _nbgrader(cell: dict[str, Any]) -> dict[str, Any]:
 def is_graded(cell: dict[str, Any]) -> bool:
     """True for an autograded test cell (nbgrader ``grade: true`` on a code cell)."""
     return cell.get("cell_type") == "code" and bool(_nbgrader(cell).get("grade"))
+
+
+def is_solution(cell: dict[str, Any]) -> bool:
+    """True for a cell the learner answers (nbgrader ``solution: true``)."""
+    return _nbgrader(cell).get("solution") is True
 
 
 def grade_id(cell: dict[str, Any]) -> str | None:

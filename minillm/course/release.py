@@ -22,7 +22,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from minillm.course.notebook import NotebookError, cell_source, read_notebook, write_notebook
+from minillm.course.notebook import (
+    NotebookError,
+    cell_source,
+    is_solution,
+    read_notebook,
+    write_notebook,
+)
 
 __all__ = ["release_notebook", "release_all", "strip_markers"]
 
@@ -74,18 +80,13 @@ def _as_lines(text: str) -> list[str]:
     return [ln + "\n" for ln in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
 
-def _is_solution(cell: dict[str, Any]) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return isinstance(meta, dict) and meta.get("solution") is True
-
-
 def release_notebook(nb: dict[str, Any], path: str | Path = "<notebook>") -> dict[str, Any]:
     """Return the student version of a solution notebook (the input is not modified)."""
     student = copy.deepcopy(nb)
     for i, cell in enumerate(student["cells"]):
         if cell["cell_type"] in ("code", "markdown"):
             text = cell_source(cell)
-            if _is_solution(cell) and BEGIN_SOLUTION not in text:  # nbgrader: the whole cell
+            if is_solution(cell) and BEGIN_SOLUTION not in text:  # nbgrader: the whole cell
                 stub = CODE_STUB if cell["cell_type"] == "code" else MARKDOWN_STUB
                 text = "\n".join(stub)
             cell["source"] = _as_lines(strip_markers(text, cell["cell_type"], path, i))
