@@ -271,3 +271,10 @@ def test_rope_frequencies_stay_float32_when_the_model_is_cast_to_bf16(scaling):
     # fp32 angles of ~8000 rad carry ~5e-4 of rounding; bf16 frequencies gave errors up to 1.3
     assert (cos.double() - exact).abs().max() < 2e-3
     assert rope(positions, torch.bfloat16)[0].dtype == torch.bfloat16
+
+
+def test_yarn_with_rope_theta_1_is_a_clear_error():
+    """YaRN places its ramp in units of log(theta): theta = 1 divided by zero."""
+    scaling = {"type": "yarn", "factor": 2.0, "original_max_seq_len": 8}
+    with pytest.raises(ValueError, match=r"'yarn' needs rope_theta > 1, got rope_theta=1.0"):
+        RotaryEmbedding(HEAD_DIM, 1.0, scaling)

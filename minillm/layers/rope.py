@@ -138,6 +138,9 @@ def yarn_scaling(head_dim: int, theta: float, cfg: dict[str, Any], seq_len=None)
                 factor, mscale_all
             )
 
+    if not theta > 1:  # the ramp is placed in units of log(theta): 0 at theta = 1
+        raise ValueError(f"rope_scaling 'yarn' needs rope_theta > 1, got rope_theta={theta!r}")
+
     def dim_for_turns(turns: float) -> float:  # the (fractional) dim index making `turns`
         return head_dim * math.log(original / (turns * 2 * math.pi)) / (2 * math.log(theta))
 
