@@ -58,23 +58,22 @@ def test_loss_ignores_minus_100_and_float64_works():
 
 
 @pytest.mark.parametrize("family", ["gpt2", "llama"])  # tied and untied lm_head
-@pytest.mark.parametrize("precision", ["fp32"])  # bf16: the fp32-reference test below
-def test_lean_loss_path_matches_logits_path(family, precision):
+def test_lean_loss_path_matches_logits_path(family):
     """return_logits=False (what training uses) gives the loss and every gradient of the
-    ordinary path, with ignored targets, tied embeddings and under bf16 autocast."""
+    ordinary path, with ignored targets and tied embeddings (bf16 autocast: the fp32-reference
+    test below)."""
     model = _model(family).train()
     idx, targets = _ids(), _ids(seed=2)
     targets[0, :3] = -100
     results = []
     for return_logits in (True, False):
         model.zero_grad(set_to_none=True)
-        with torch.autocast("cpu", torch.bfloat16, enabled=precision != "fp32"):
-            out = model(idx, targets=targets, return_logits=return_logits)
+        out = model(idx, targets=targets, return_logits=return_logits)
         out.loss.backward()
         results.append((out, {n: p.grad.clone() for n, p in model.named_parameters()}))
     (full, full_grads), (lean, lean_grads) = results
     assert lean.logits is None and full.logits.shape == (2, 8, 50)
-    tol = dict(atol=1e-6, rtol=1e-5) if precision == "fp32" else dict(atol=2e-2, rtol=2e-2)
+    tol = dict(atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(lean.loss, full.loss, **tol)
     for name, g in full_grads.items():
         torch.testing.assert_close(lean_grads[name], g, **tol, msg=name)
@@ -329,7 +328,8 @@ def _worst_relative_gradient_error(grads, ref):
 @pytest.mark.parametrize("family", ["gpt2", "llama"])
 def test_lean_loss_path_under_bf16_autocast_matches_fp32_gradients(family):
     """bf16 autocast on the lean path against an fp32 reference, per parameter, by relative
-    norm: measured worst 0.0085; the bound 0.02 fails any 5% systematic gradient error."""
+    norm: measured worst 0.0125 (gpt2; llama 0.0085); the bound 0.02 fails any 5% systematic
+    gradient error."""
     model = _model(family).train()
     idx, targets = _ids(), _ids(seed=2)
     targets[0, :3] = -100
