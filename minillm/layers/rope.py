@@ -184,10 +184,11 @@ class RotaryEmbedding(nn.Module):
         """Keep inv_freq float32 through ``model.to(torch.bfloat16)`` / ``.half()``.
 
         A bf16 inv_freq is off by up to 2^-9 relative, which at position 8000 moves the angle
-        by radians (cos error 0.5 at 4000, 1.3 at 8000). Hugging Face's rotary embeddings do
-        let their inv_freq buffer be cast with the model, so a bf16 model here and there
-        differ at long positions; in float32 the two are the same. The buffer follows device
-        moves; its values are recomputed from the config, never taken from a rounded copy."""
+        by radians (head_dim 64, theta 1e4: cos off by up to 0.75 at position 4000, 1.3 at
+        8000). Hugging Face's rotary embeddings do let their inv_freq buffer be cast with the
+        model, so a bf16 model here and there differ at long positions; in float32 the two
+        are the same. The buffer follows device moves; its values are recomputed from the
+        config, never taken from a rounded copy."""
         super()._apply(fn, recurse)
         if self.inv_freq.dtype != torch.float32:
             fresh = self._frequencies(None)[0]
