@@ -28,7 +28,7 @@ MAX_BLOCK = 8192
 def _ce_fwd_bwd(
     X, DX, TARGETS, LOSS,
     stride_x, stride_dx,
-    V, ignore_index, inv_n_valid,
+    V, ignore_index, N_VALID,
     BLOCK: tl.constexpr,
 ):  # fmt: skip
     row = tl.program_id(0).to(tl.int64)
@@ -59,6 +59,8 @@ def _ce_fwd_bwd(
         row_sum = tl.sum(l_run * tl.exp(m - row_max), 0)
         x_target = tl.load(x_row + target).to(tl.float32)
         tl.store(LOSS + row, row_max + tl.log(row_sum) - x_target)
+        # read on the device (a 0-d tensor): no host read of the count
+        inv_n_valid = 1.0 / tl.maximum(tl.load(N_VALID).to(tl.float32), 1.0)
         for start in range(0, V, BLOCK):
             cols = start + offs
             mask = cols < V
@@ -67,14 +69,15 @@ def _ce_fwd_bwd(
             tl.store(dx_row + cols, (grad * inv_n_valid).to(DX.dtype.element_ty), mask=mask)
 
 
-def _launch(x: Tensor, dx: Tensor, targets: Tensor, ignore_index: int, n_valid: int) -> Tensor:
-    """Fill dx with d(mean loss)/dx; return the per-row losses (N,) float32."""
+def _launch(x: Tensor, dx: Tensor, targets: Tensor, ignore_index: int, n_valid: Tensor) -> Tensor:
+    """Fill dx with d(mean loss)/dx (n_valid: the 0-d count of non-ignored targets, on x's
+    device); return the per-row losses (N,) float32."""
     N, V = x.shape
     loss = torch.empty(N, dtype=torch.float32, device=x.device)
     block = min(next_power_of_2(V), MAX_BLOCK)
     _ce_fwd_bwd[(N,)](
         x, dx, targets, loss, x.stride(0), dx.stride(0),
-        V, ignore_index, 1.0 / max(n_valid, 1),
+        V, ignore_index, n_valid,
         BLOCK=block, num_warps=4 if block <= 2048 else 8,
     )  # fmt: skip
     return loss
@@ -96,19 +99,18 @@ def check_targets_in_range(targets: Tensor, V: int, ignore_index: int) -> None:
 def ce_chunk_triton(logits: Tensor, targets: Tensor, ignore_index: int, n_valid: Tensor):
     """The per-chunk step of ``fused_linear_ce``: overwrites ``logits`` (fp32, a private
     buffer) with its gradient; returns (loss sum, gradient). The caller checked the targets.
-    n_valid is a 0-d tensor (no host read): the kernel writes the gradient of the summed
-    loss, divided by n_valid on the device afterwards."""
+    n_valid is a 0-d tensor, read by the kernel on the device (no host read)."""
     check_can_launch(_ce_fwd_bwd, logits, op="fused_linear_cross_entropy")
     if logits.stride(-1) != 1:
         logits = logits.contiguous()
-    loss = _launch(logits, logits, targets.contiguous(), ignore_index, 1)
-    return loss.sum(), logits.div_(n_valid.clamp(min=1))
+    loss = _launch(logits, logits, targets.contiguous(), ignore_index, n_valid)
+    return loss.sum(), logits
 
 
 class CrossEntropyFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, logits, targets, ignore_index):
-        n_valid = int((targets != ignore_index).sum())
+        n_valid = (targets != ignore_index).sum()  # 0-d, on the device: no host read
         x = logits if logits.stride(-1) == 1 else logits.contiguous()
         # The caller's logits must not be overwritten, so the gradient gets its own buffer
         # (the same size autograd would keep for F.cross_entropy's backward).
@@ -116,7 +118,7 @@ class CrossEntropyFunction(torch.autograd.Function):
         loss = _launch(x, grad, targets.contiguous(), ignore_index, n_valid)
         ctx.save_for_backward(grad)
         total = loss.sum()
-        return total / n_valid if n_valid > 0 else total * float("nan")
+        return total / n_valid  # 0 / 0 = nan when every target is ignored, as F.cross_entropy
 
     @staticmethod
     def backward(ctx, grad_out):
