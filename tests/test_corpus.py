@@ -66,11 +66,9 @@ def test_old_import_paths_still_work():
     objects as minillm.corpus's."""
     import minillm.corpus as corpus
     import minillm.data as data
-    import minillm.data.synthetic as synthetic
 
     for name in ("EOT", "DOC_SEPARATOR", "generate_corpus", "split_documents", "make_tasks"):
         assert getattr(data, name) is getattr(corpus, name), name
-    assert synthetic.generate_corpus is corpus.generate_corpus
 
 
 def test_corpus_does_not_depend_on_global_random_state():

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import minillm
 from minillm import cli
 
@@ -107,23 +105,6 @@ def test_a_new_command_is_one_new_file(tmp_path, monkeypatch, capsys):
         assert capsys.readouterr().out == "hello minillm\n"
     finally:
         sys.modules.pop("minillm.cli.hello", None)
-
-
-@pytest.mark.parametrize(
-    "old, new, name",
-    [
-        ("minillm.kernels.memory", "minillm.kernels.memory_tracker", "TensorMemoryTracker"),
-        ("minillm.train.memory", "minillm.train.memory_estimate", "training_memory"),
-        ("minillm.data.synthetic", "minillm.corpus", "generate_corpus"),
-        ("minillm.data", "minillm.corpus", "EOT"),
-    ],
-)
-def test_old_module_paths_re_export_the_new_ones(old, new, name):
-    import importlib
-
-    assert getattr(importlib.import_module(old), name) is getattr(
-        importlib.import_module(new), name
-    )
 
 
 def test_one_file_sha256_helper():
