@@ -95,8 +95,21 @@ def test_different_model_config_names_the_fields(checkpoint):
 
 def test_different_train_config_names_the_fields(checkpoint):
     other = TrainConfig(**{**CFG.to_dict(), "lr": 1e-3})
+    t = trainer(model(), other)
+    before = {k: v.clone() for k, v in t.model.state_dict().items()}
     with pytest.raises(CheckpointError, match="lr: checkpoint 0.005, now 0.001"):
-        trainer(model(), other).load_checkpoint(checkpoint)
+        t.load_checkpoint(checkpoint)
+    for k, v in t.model.state_dict().items():  # refused before any weight was overwritten
+        assert torch.equal(v, before[k]), k
+
+
+def test_resume_reads_and_hashes_each_tensor_file_once(checkpoint, monkeypatch):
+    import minillm.train.checkpoint as ckpt
+
+    hashed = []
+    monkeypatch.setattr(ckpt, "file_sha256", lambda p: hashed.append(p.name) or file_sha256(p))
+    Trainer.resume(checkpoint.parent, model(), DATA[:2500], DATA[2500:])
+    assert sorted(hashed) == ["model.safetensors", "optimizer.safetensors"]
 
 
 def test_missing_tensor_is_named(checkpoint):

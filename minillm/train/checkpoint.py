@@ -314,7 +314,7 @@ def _config_diff(saved: dict[str, Any], live: dict[str, Any], ignore: set[str]) 
 
 
 def load_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike | TrainerState,
     model: nn.Module,
     optimizer: torch.optim.Optimizer | None = None,
     model_config: dict[str, Any] | None = None,
@@ -323,11 +323,12 @@ def load_checkpoint(
     """Load weights (and optimizer state, RNG states) into live objects; return the TrainerState.
 
     path: a checkpoint root (its newest complete step folder is loaded: see `find_checkpoint`;
-    `state.path` says which, `state.skipped` why newer ones were not) or one checkpoint folder.
+    `state.path` says which, `state.skipped` why newer ones were not), one checkpoint folder,
+    or the state `find_checkpoint` already returned (its folder is not read and hashed again).
     model_config: the live model's config as a dict; if given, every field must match the
     checkpoint's (the display-only "name" aside) or CheckpointError lists the differences.
     """
-    state = find_checkpoint(path)
+    state = path if isinstance(path, TrainerState) else find_checkpoint(path)
     path = Path(state.path)
     if model_config is not None:
         diff = _config_diff(state.model_config, model_config, ignore={"name"})

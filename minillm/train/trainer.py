@@ -316,11 +316,11 @@ class Trainer:
         )
         return save_checkpoint(path, self.model, self.optimizer, state, self.keep_checkpoints)
 
-    def load_checkpoint(self, path: str | os.PathLike) -> None:
+    def load_checkpoint(self, path: str | os.PathLike | TrainerState) -> None:
         """Restore a checkpoint saved by `save_checkpoint` into this trainer: `path` is a
-        checkpoint root (its newest complete step folder) or one step folder."""
-        state = load_checkpoint(path, self.model, self.optimizer, self.model.config.to_dict())
-        path = state.path
+        checkpoint root (its newest complete step folder), one step folder, or the state
+        `find_checkpoint` returned. A different TrainConfig is refused before any weight moves."""
+        state = path if isinstance(path, TrainerState) else find_checkpoint(path)
         live = self.config.to_dict()
         diff = [
             f"{k}: checkpoint {state.train_config.get(k)!r}, now {live[k]!r}"
@@ -329,9 +329,10 @@ class Trainer:
         ]
         if diff:
             raise CheckpointError(
-                f"checkpoint {str(path)!r} was trained with a different TrainConfig (resuming "
+                f"checkpoint {state.path!r} was trained with a different TrainConfig (resuming "
                 "would not continue the same run): " + "; ".join(diff)
             )
+        load_checkpoint(state, self.model, self.optimizer, self.model.config.to_dict())
         self.step = state.step
         self.data.load_state_dict(state.data)
         if self.scaler is not None and state.scaler:
@@ -355,6 +356,5 @@ class Trainer:
         if config is None:
             config = TrainConfig.from_dict(found.train_config)
         trainer = cls(model, train_tokens, val_tokens, config, **kwargs)
-        trainer.load_checkpoint(found.path)
-        trainer.skipped_checkpoints = list(found.skipped)
+        trainer.load_checkpoint(found)
         return trainer
