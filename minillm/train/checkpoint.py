@@ -125,11 +125,13 @@ def _fsync(path: Path) -> None:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there: assume alive
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except OSError:  # PermissionError: it exists, under another user
         return True
     return True
 
@@ -196,11 +198,9 @@ def save_checkpoint(
     tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-{os.getpid()}-", dir=root))
     try:
         _write_folder(tmp, model, optimizer, state)
-        if final.exists():  # the same step again: move the old one aside, then swap
-            old = Path(
-                tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{final.name}-{os.getpid()}-", dir=root)
-            )
-            os.replace(final, old / final.name)
+        if final.exists():  # the same step again: move the old one aside (a unique .tmp- name)
+            old = tmp.with_name(tmp.name + "-replaced")
+            os.replace(final, old)
             os.replace(tmp, final)
             shutil.rmtree(old, ignore_errors=True)
         else:
@@ -253,12 +253,6 @@ def find_checkpoint(path: str | os.PathLike) -> TrainerState:
             )
         return state
     raise CheckpointError(f"no complete checkpoint in {str(path)!r}: " + "; ".join(skipped))
-
-
-def read_trainer_state(path: str | os.PathLike) -> TrainerState:
-    """trainer.json of the checkpoint `path` names (a root or a folder, see `find_checkpoint`),
-    checked for format and the sha256 of the tensor files."""
-    return find_checkpoint(path)
 
 
 def read_folder_state(path: str | os.PathLike) -> TrainerState:

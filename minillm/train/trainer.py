@@ -194,9 +194,11 @@ class Trainer:
         self.history: list[dict[str, float]] = []
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.checkpoint_interval = checkpoint_interval
-        if isinstance(keep_checkpoints, bool) or not isinstance(keep_checkpoints, int):
-            raise ValueError(f"keep_checkpoints={keep_checkpoints!r} must be an int >= 1")
-        if keep_checkpoints < 1:
+        if (
+            isinstance(keep_checkpoints, bool)
+            or not isinstance(keep_checkpoints, int)
+            or keep_checkpoints < 1
+        ):
             raise ValueError(f"keep_checkpoints={keep_checkpoints!r} must be an int >= 1")
         self.keep_checkpoints = keep_checkpoints
         # set by load_checkpoint: the step folder read, and why newer ones were skipped
