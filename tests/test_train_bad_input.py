@@ -101,6 +101,8 @@ def test_model_config_field_of_the_wrong_type(field, value, valid):
         (dict(beta1=-0.1), r"beta1=-0.1 must be in \[0, 1\)"),
         (dict(warmup_steps="5"), r"TrainConfig.warmup_steps='5' is a str; valid: int"),
         (dict(deterministic=1), r"TrainConfig.deterministic=1 is a int; valid: bool"),
+        (dict(batch_size=True), r"TrainConfig.batch_size=True is a bool; valid: int"),
+        (dict(seq_len=0), r"seq_len=0 must be a positive int"),
     ],
 )
 def test_train_config_rejects_at_construction(changes, message):

@@ -41,9 +41,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_field_types(self)  # first: the range checks below compare numbers
         for name in ("batch_size", "seq_len", "grad_accum", "max_steps", "eval_batches"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"{name}={v!r} must be a positive int")
+            if getattr(self, name) < 1:  # an int already (not a bool): check_field_types
+                raise ValueError(f"{name}={getattr(self, name)!r} must be a positive int")
         for name in ("warmup_steps", "eval_interval"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}={getattr(self, name)!r} must be >= 0")
