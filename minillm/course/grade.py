@@ -222,12 +222,15 @@ def _execute(
             "not run",
             "grading needs nbclient and ipykernel: pip install 'minillm[course]'",
         )
-    runs: list[tuple[str, Any]] = [("preamble", PREAMBLE)]
+    # A test's closing guard is the next test's opening one: adjacent tests share it.
+    runs: list[tuple[str, Any]] = [("preamble", None)]
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
         if cell.get("_test"):
-            runs += [("guard", None), (cell["_test"], cell), ("guard", None)]
+            if runs[-1][0] != "guard":
+                runs.append(("guard", None))
+            runs += [("test", cell), ("guard", None)]
         else:
             runs.append(("student", cell))
     node = nbformat.v4.new_notebook()
@@ -292,7 +295,7 @@ def _execute(
                         break
                 elif kind == "guard":
                     changed = _guard_verdict(reply, nonce)
-                    if last_test is not None and last_test in outcomes and outcomes[last_test][0]:
+                    if last_test in outcomes and outcomes[last_test][0]:
                         if changed is None:
                             outcomes[last_test] = (False, TAMPERED)
                         elif changed:
@@ -312,15 +315,15 @@ def _execute(
                     message = (
                         "" if passed else (TAMPERED if not trusted else _reply_error(reply or {}))
                     )
-                    outcomes[kind] = (passed, message)
-                    last_test = kind
+                    last_test = cell["_test"]
+                    outcomes[last_test] = (passed, message)
     except Exception as exc:  # kernel failed to start or shut down: never crash the grader
         if stopped[0] == "not run":
             stopped = (
                 "not run",
                 _one_line(f"could not run the notebook: {type(exc).__name__}: {exc}"),
             )
-    if last_test is not None and outcomes.get(last_test, (False,))[0]:
+    if last_test in outcomes and outcomes[last_test][0]:
         # the test ran but its closing guard did not: the test itself cannot be trusted
         outcomes[last_test] = (False, stopped[1] or TAMPERED)
     return outcomes, stopped
