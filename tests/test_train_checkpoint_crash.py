@@ -196,10 +196,10 @@ def test_kill_at_random_times_always_resumes(tmp_path):
         assert len(list_checkpoints(root)) <= 3
 
 
-def _saved(root, step, keep=3):
+def _saved(root, step, keep=3, weights_of=None):
     model = fresh_model()
     with torch.no_grad():
-        for p, w in zip(model.parameters(), expected_weights(step)):
+        for p, w in zip(model.parameters(), expected_weights(weights_of or step)):
             p.copy_(w)
     opt = torch.optim.AdamW(model.parameters())
     return save_checkpoint(root, model, opt, TrainerState(step, {}, {}, {}), keep=keep)
@@ -210,8 +210,11 @@ def test_keeps_the_newest_k_step_folders(tmp_path):
         folder = _saved(tmp_path, step, keep=2)
         assert folder == tmp_path / f"step-{step:06d}"
     assert [p.name for p in list_checkpoints(tmp_path)] == ["step-000030", "step-000040"]
-    _saved(tmp_path, 40, keep=2)  # the same step again replaces it
-    assert [p.name for p in list_checkpoints(tmp_path)] == ["step-000030", "step-000040"]
+    _saved(tmp_path, 40, keep=2, weights_of=41)  # the same step again replaces it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["step-000030", "step-000040"]
+    model = fresh_model()
+    load_checkpoint(tmp_path / "step-000040", model)
+    assert torch.equal(next(model.parameters()).detach(), expected_weights(41)[0])
     with pytest.raises(ValueError, match="keep=0 must be an int >= 1"):
         _saved(tmp_path, 50, keep=0)
 
