@@ -57,7 +57,7 @@ _ACTIVE: dict[int, _Block] = {}
 def _blocked(key: int, args: tuple, kwargs: dict) -> Any:
     """Entry point of every patched callable: raise for the learner, pass through otherwise."""
     block = _ACTIVE.get(key)
-    if block is None:  # a stale patch (should not happen): behave like the original
+    if block is None:  # a patch outlived its block (should not happen): say so, loudly
         raise RuntimeError("minillm.course.forbid_calls: a forbidden target was not restored")
     if threading.current_thread() in block.guard._allowed_threads:
         return block.original(*args, **kwargs)
