@@ -28,7 +28,6 @@ write the attention. torch is imported when a check runs, never at import time, 
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -36,12 +35,6 @@ from typing import Any
 from minillm.course.errors import CheckFailed
 
 __all__ = ["KVCopyError", "no_repeated_kv", "without_kv_copies"]
-
-if "torch" in sys.modules:  # never import torch here, but if it is loaded already:
-    # entering the first dispatch mode imports torch._dynamo, which rewraps torch.manual_seed;
-    # the grader's guard would read that as a test tampering with torch. Import it now, before
-    # the guard's snapshot (the guard imports this module first).
-    import torch._dynamo  # noqa: F401
 
 _KV, _NEUTRAL, _OTHER = "kv", "neutral", "other"
 
