@@ -46,9 +46,8 @@ def recipe_from_args(args: argparse.Namespace):
         )
     recipe = RECIPES[args.preset]
     train = dict(recipe.train)
-    for flag, key in (("max_steps", "max_steps"), ("batch_size", "batch_size"), ("lr", "lr"),
-                      ("precision", "precision"), ("seed", "seed")):  # fmt: skip
-        value = getattr(args, flag, None)
+    for key in ("max_steps", "batch_size", "lr", "precision", "seed"):  # flag name = field name
+        value = getattr(args, key, None)
         if value is not None:
             train[key] = value
     if "max_steps" in train and train.get("warmup_steps", 0) > train["max_steps"]:
