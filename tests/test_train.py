@@ -176,7 +176,9 @@ def test_mixed_precision_follows_fp32_training(precision, bound):
 
     Measured: the worst parameter's update differs from fp32's by 4.8% (bf16, 8 bits of
     mantissa) and 2.4% (fp16, 11 bits) of its size. For scale, a halved learning rate differs
-    by 49-53% on every parameter, and one step fewer by 7-9% (caught by the fp16 bound only).
+    by 47-52% on every parameter, and one step fewer by 7-9% (caught by the fp16 bound only).
+    The logged losses agree with fp32's to 2.1e-5 (bf16) and 7.5e-6 (fp16) relative; a halved
+    learning rate moves them by 5e-4, inside a 1e-3 bound but not a 1e-4 one.
     """
 
     def run(p):
@@ -189,7 +191,7 @@ def test_mixed_precision_follows_fp32_training(precision, bound):
     losses, model = run(precision)
     start = tiny_model()
     for a, b in zip(losses, ref_losses):
-        assert abs(a - b) <= 1e-3 * abs(b)
+        assert abs(a - b) <= 1e-4 * abs(b)
     for (name, p), q, p0 in zip(model.named_parameters(), ref.parameters(), start.parameters()):
         update_ref = q - p0
         if update_ref.norm() == 0:
