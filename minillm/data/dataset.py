@@ -241,7 +241,7 @@ def check_token_array(tokens: Any, name: str = "tokens", vocab_size: int | None 
             "a float array would be truncated silently"
         )
     if vocab_size is not None and len(tokens):
-        low, high = int(tokens.min()), int(tokens.max())  # one pass, once, where data enters
+        low, high = int(tokens.min()), int(tokens.max())  # once, where the data enters
         if low < 0 or high >= vocab_size:
             bad = low if low < 0 else high
             raise ValueError(
