@@ -136,10 +136,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale_temporaries(root: Path, ours: Path) -> None:
+def _remove_stale_temporaries(root: Path) -> None:
     """Delete .tmp-* folders left by saves that were killed (their process is gone)."""
     for p in root.glob(TMP_PREFIX + "*"):
-        if p == ours or not p.is_dir():
+        if not p.is_dir():
             continue
         m = re.fullmatch(re.escape(TMP_PREFIX) + r"step-\d+-(\d+)-.*", p.name)
         if m is None or int(m.group(1)) == os.getpid() or not _pid_alive(int(m.group(1))):
@@ -212,7 +212,7 @@ def save_checkpoint(
     older = [p for p in list_checkpoints(root) if p != final]
     for p in older[: max(0, len(older) - (keep - 1))]:
         shutil.rmtree(p, ignore_errors=True)
-    _remove_stale_temporaries(root, final)
+    _remove_stale_temporaries(root)
     return final
 
 
