@@ -32,10 +32,11 @@ TRUSTED_MODULES = ["builtins", "math", "operator", "numpy", "numpy.testing", "to
 TRUSTED_MODULES += ["torch.testing", "torch.nn.functional"]
 TRUSTED_PREFIXES = ("minillm.course",)
 PYTHON_TOOLING = ("IPython", "ipykernel", "jupyter_client")
+# Libraries that register IPython callbacks lazily (matplotlib's inline backend): not tampering.
+_LIBRARIES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "ipywidgets", "tqdm")
 # IPython swaps these builtins in and out around every cell: not the student's doing.
 # The kernel swaps in its own input() for each request.
 IPYTHON_BUILTINS = {"exit", "quit", "get_ipython", "display", "__IPYTHON__", "input", "raw_input"}
-COURSE_NAMES = ("check", "check_close", "forbid", "CheckFailed", "ForbiddenCall")
 
 
 class GuardReport(Exception):
@@ -82,11 +83,11 @@ def _tooling_classes(objects: list[Any]) -> list[type]:
     return list(dict.fromkeys(classes))
 
 
-def _course_classes() -> list[type]:
+def _course_classes(modules: dict[str, types.ModuleType]) -> list[type]:
     """Classes of the course tooling itself (``Forbid``, ``CheckFailed``...)."""
     found = [
         value
-        for name, module in list(sys.modules.items())
+        for name, module in modules.items()
         if name.startswith(TRUSTED_PREFIXES)
         for value in vars(module).values()
         if isinstance(value, type) and value.__module__.startswith(TRUSTED_PREFIXES)
@@ -123,14 +124,12 @@ def take_snapshot() -> None:
     modules = {n: m for n, m in sys.modules.items() if n in TRUSTED_MODULES}
     modules.update({n: m for n, m in sys.modules.items() if n.startswith(TRUSTED_PREFIXES)})
     objects = _shell_objects()
-    course = sys.modules["minillm.course"]
     _SNAPSHOT.update(
         modules={n: (m, _module_state(m)) for n, m in modules.items()},
-        classes={c: dict(vars(c)) for c in _tooling_classes(objects) + _course_classes()},
+        classes={c: dict(vars(c)) for c in _tooling_classes(objects) + _course_classes(modules)},
         instances=[(o, {k: v for k, v in vars(o).items() if callable(v)}) for o in objects],
         hooks=_shell_hooks(objects[0]) if objects else {},
         custom_exc=(objects[0].custom_exceptions, objects[0].CustomTB) if objects else None,
-        course={n: getattr(course, n) for n in COURSE_NAMES},
         trace=sys.gettrace(),
     )
 
@@ -157,10 +156,11 @@ def _restore_classes(changed: list[str]) -> None:
             delattr(cls, attr)
             changed.append(f"{cls.__qualname__}.{attr}")
         for attr, value in saved.items():
+            if attr in ("__dict__", "__weakref__", "__doc__"):
+                continue  # descriptors setattr cannot put back, and a harmless docstring
             if attr not in current or current[attr] is not value:
-                if attr not in ("__dict__", "__weakref__", "__doc__"):
-                    setattr(cls, attr, value)
-                    changed.append(f"{cls.__qualname__}.{attr}")
+                setattr(cls, attr, value)
+                changed.append(f"{cls.__qualname__}.{attr}")
 
 
 def _restore_instances(changed: list[str]) -> None:
@@ -183,7 +183,6 @@ def _restore_hooks(changed: list[str]) -> None:
     now = _shell_hooks(shell)
     for key, saved in _SNAPSHOT["hooks"].items():
         extra = [f for f in now.get(key, []) if f not in saved]
-        # Libraries register callbacks lazily (matplotlib's inline backend): keep theirs.
         foreign = [f for f in extra if not getattr(f, "__module__", "").startswith(_LIBRARIES)]
         missing = [f for f in saved if f not in now.get(key, [])]
         if missing or foreign:
@@ -193,9 +192,6 @@ def _restore_hooks(changed: list[str]) -> None:
     if (shell.custom_exceptions, shell.CustomTB) != _SNAPSHOT["custom_exc"]:
         shell.custom_exceptions, shell.CustomTB = _SNAPSHOT["custom_exc"]
         changed.append("custom exception handler")
-
-
-_LIBRARIES = ("IPython", "ipykernel", "matplotlib", "matplotlib_inline", "ipywidgets", "tqdm")
 
 
 def _hook_list(shell: Any, key: str) -> list:
@@ -208,7 +204,9 @@ def _restore_names(changed: list[str]) -> None:
     main = sys.modules.get("__main__")
     if main is None:
         return
-    for name, value in _SNAPSHOT["course"].items():
+    course, state = _SNAPSHOT["modules"]["minillm.course"]
+    for name in course.__all__:  # check, forbid, CheckFailed...
+        value = state[name][0]
         if name in vars(main) and vars(main)[name] is not value:
             vars(main)[name] = value  # a test that says `check(...)` gets the real one
 
