@@ -84,11 +84,26 @@ def scores(result) -> dict[str, float]:
     return {e.grade_id: e.score for e in result.exercises}
 
 
+DOUBLE = "def double(x):\n    return 2 * x\n"
+SQUARE = "def square(x):\n    return x * x\n"
+
+
+def answered(double: str | None = None, square: str | None = None, solution=None) -> dict:
+    """The released exercise with the student's code for double and square (None: the stub)."""
+    student = release_notebook(solution or two_exercises())
+    for i, source in ((0, double), (2, square)):
+        if source is not None:
+            student["cells"][i]["source"] = source
+    return student
+
+
+def grade(course, student: dict, name: str = "01_demo.ipynb", timeout: float = 60, **kwargs):
+    write_notebook(course / "exercises" / name, student)
+    return grade_notebook(course / "exercises" / name, timeout=timeout, **kwargs)
+
+
 def test_partly_solved_scores_the_part(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = "def double(x):\n    return x + x\n"  # solve only the first
-    write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=60)
+    result = grade(course, answered("def double(x):\n    return x + x\n"))  # only the first
     assert scores(result) == {"test_double": 2, "test_square": 0}
     assert (result.score, result.max_score) == (2, 5)
     failed = next(e for e in result.exercises if e.grade_id == "test_square")
@@ -97,24 +112,19 @@ def test_partly_solved_scores_the_part(course):
 
 @pytest.mark.slow
 def test_hidden_tests_are_restored_from_the_solution(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = (
-        "def double(x):\n    return 4 if x == 2 else 0\n"  # passes only the visible test
+    student = answered(
+        "def double(x):\n    return 4 if x == 2 else 0\n",  # passes only the visible test
+        "def square(x):\n    return 0\n",
     )
     student["cells"][3]["source"] = "pass  # tampered test"
-    student["cells"][2]["source"] = "def square(x):\n    return 0\n"
-    write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=60)
+    result = grade(course, student)
     assert scores(result) == {"test_double": 0, "test_square": 0}
 
 
 @pytest.mark.slow
 def test_hang_scores_zero_within_the_time_limit(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = "def double(x):\n    return 2 * x\n"
-    student["cells"][2]["source"] = "import time\nwhile True:\n    time.sleep(0.1)\n"
-    write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=20)
+    hang = "import time\nwhile True:\n    time.sleep(0.1)\n"
+    result = grade(course, answered(DOUBLE, hang), timeout=20)
     assert scores(result) == {"test_double": 2, "test_square": 0}
     hung = next(e for e in result.exercises if e.grade_id == "test_square")
     assert hung.status == "timeout" and "time limit" in hung.message
@@ -123,14 +133,12 @@ def test_hang_scores_zero_within_the_time_limit(course):
 
 @pytest.mark.slow
 def test_garbage_output_and_dead_kernel(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = (
-        "print(bytes(range(256)).decode('latin-1') * 2000)\nprint('\\udcff\\x00\\x1b[2J' * 1000)\nprint('x' * 10**6)\n"
-        "def double(x):\n    return 2 * x\n"
+    garbage = (
+        "print(bytes(range(256)).decode('latin-1') * 2000)\n"
+        "print('\\udcff\\x00\\x1b[2J' * 1000)\n"
+        "print('x' * 10**6)\n"
     )
-    student["cells"][2]["source"] = "import os\nos._exit(3)\n"
-    write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=60)
+    result = grade(course, answered(garbage + DOUBLE, "import os\nos._exit(3)\n"))
     assert scores(result) == {"test_double": 2, "test_square": 0}
     dead = next(e for e in result.exercises if e.grade_id == "test_square")
     assert "kernel died" in dead.message
@@ -140,8 +148,7 @@ def test_garbage_output_and_dead_kernel(course):
 def test_deleted_test_cell_is_reported_missing(course):
     student = two_exercises()  # fully solved ...
     del student["cells"][3]  # ... but one test cell removed
-    write_notebook(course / "exercises" / "01_demo.ipynb", student)
-    result = grade_notebook(course / "exercises" / "01_demo.ipynb", timeout=60)
+    result = grade(course, student)
     assert scores(result) == {"test_double": 2, "test_square": 0}
     assert next(e for e in result.exercises if e.grade_id == "test_square").status == "missing"
 
@@ -160,29 +167,9 @@ def test_invalid_json_scores_zero_with_one_line_error(course, capsys):
 # ---- cheats: each scores nothing -------------------------------------------------------------
 
 
-def solved() -> dict:
-    """The released exercise with both exercises solved (so every test passes)."""
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = "def double(x):\n    return 2 * x\n"
-    student["cells"][2]["source"] = "def square(x):\n    return x * x\n"
-    return student
-
-
-def unsolved_with(*cheat: str, at: int = 0) -> dict:
-    """The released (stubbed) exercise with the cheat's lines as a new cell at position ``at``."""
-    student = release_notebook(two_exercises())
-    student["cells"].insert(at, cell("\n".join(cheat)))
-    return student
-
-
-def grade(course, student: dict, name: str = "01_demo.ipynb", **kwargs):
-    write_notebook(course / "exercises" / name, student)
-    return grade_notebook(course / "exercises" / name, timeout=60, **kwargs)
-
-
 @pytest.mark.slow
 def test_student_added_graded_cell_scores_nothing(course):
-    student = release_notebook(two_exercises())
+    student = answered()
     student["cells"].append(cell("assert True", "tests", "bonus", 100))
     result = grade(course, student)
     assert scores(result) == {"test_double": 0, "test_square": 0}
@@ -191,7 +178,7 @@ def test_student_added_graded_cell_scores_nothing(course):
 
 @pytest.mark.slow
 def test_duplicated_test_cell_is_scored_once(course):
-    student = solved()
+    student = answered(DOUBLE, SQUARE)
     student["cells"] += [dict(student["cells"][3]) for _ in range(5)]
     result = grade(course, student)
     assert [e.grade_id for e in result.exercises] == ["test_double", "test_square"]
@@ -200,21 +187,32 @@ def test_duplicated_test_cell_is_scored_once(course):
 
 @pytest.mark.slow
 def test_hidden_traceback_does_not_pass_failing_tests(course):
-    result = grade(
-        course,
-        unsolved_with(
-            "get_ipython()._showtraceback = lambda *a, **k: None",
-            "get_ipython().showtraceback = lambda *a, **k: None",
-            "print('✓ double: all 1 cases pass')",  # a fake success line
-        ),
-    )
+    student = answered()  # unsolved, with a cell that hides its failures
+    hide = [
+        "get_ipython()._showtraceback = lambda *a, **k: None",
+        "get_ipython().showtraceback = lambda *a, **k: None",
+        "print('✓ double: all 1 cases pass')",  # a fake success line
+    ]
+    student["cells"].insert(0, cell("\n".join(hide)))
+    result = grade(course, student)
     assert scores(result) == {"test_double": 0, "test_square": 0}
     assert all("NotImplementedError" in e.message for e in result.exercises)
 
 
 @pytest.mark.slow
+def test_grade_ids_that_name_the_grader_s_own_cells_are_scored(course):
+    """The grader's run list once keyed tests by grade id next to its "guard" and "student"
+    kinds: a test with such an id was run as a guard and never scored."""
+    solution = two_exercises()
+    for i, gid in ((1, "guard"), (3, "student")):
+        solution["cells"][i]["metadata"]["nbgrader"]["grade_id"] = gid
+    write_notebook(course / "solutions" / "01_demo.ipynb", solution)
+    assert scores(grade(course, answered(DOUBLE, SQUARE, solution))) == {"guard": 2, "student": 3}
+
+
+@pytest.mark.slow
 def test_renamed_notebook_without_a_solution_is_an_error(course, capsys):
-    student = solved()
+    student = answered(DOUBLE, SQUARE)
     renamed = course / "exercises" / "01_demo_mine.ipynb"
     write_notebook(renamed, student)
     result = grade_notebook(renamed, timeout=60)
@@ -234,20 +232,20 @@ def test_instructor_source_folder_is_used(course, tmp_path):
     private = tmp_path / "private"
     private.mkdir()
     (course / "solutions" / "01_demo.ipynb").rename(private / "01_demo.ipynb")
-    result = grade(course, solved(), source=private)
+    result = grade(course, answered(DOUBLE, SQUARE), source=private)
     assert result.error is None and result.score == 5
 
 
 T_CHECK = "check(double, [((2,), 4)])"  # check imported by an earlier, ungraded cell
 T_TORCH = "assert torch.equal(torch.tensor(double(2)), torch.tensor(4))"
+T_ABS = "assert abs(double(2) - 4) == 0"
 T_ASSERT = "assert double(2) == 4"
 
-# name -> (the student's cheat, the test cell it aims at, whether it beats an unguarded grader)
+# name -> (the student's cheat, the test cell it aims at); each beats an unguarded grader
 CHEATS = {
     "rebinds minillm.course.check": (
         ["import sys", "sys.modules['minillm.course'].check = lambda *a, **k: None"],
         "from minillm.course import check\n" + T_CHECK,
-        True,
     ),
     "swaps check's code": (
         [
@@ -255,24 +253,17 @@ CHEATS = {
             "minillm.course.check.__code__ = (lambda *a, **k: None).__code__",
         ],
         T_CHECK,
-        True,
     ),
     "patches the comparison": (
         ["import sys", "sys.modules['minillm.course.check']._difference = lambda *a, **k: None"],
         T_CHECK,
-        True,
     ),
-    "redefines check in the notebook": (["def check(*args, **kwargs):", "    pass"], T_CHECK, True),
-    "patches torch.equal": (["import torch", "torch.equal = lambda *a, **k: True"], T_TORCH, True),
-    "patches AssertionError": (
-        ["import builtins", "builtins.AssertionError = type(None)"],
-        T_ASSERT,
-        False,
-    ),
+    "redefines check in the notebook": (["def check(*args, **kwargs):", "    pass"], T_CHECK),
+    "patches torch.equal": (["import torch", "torch.equal = lambda *a, **k: True"], T_TORCH),
+    "patches a builtin": (["import builtins", "builtins.abs = lambda x: 0"], T_ABS),
     "blanks every cell": (
         ["get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"],
         T_ASSERT,
-        True,
     ),
     "wraps cells in try/except": (
         [
@@ -285,7 +276,6 @@ CHEATS = {
             "get_ipython().ast_transformers.append(Swallow())",
         ],
         T_ASSERT,
-        True,
     ),
     "clears the error after each cell": (
         [
@@ -294,7 +284,6 @@ CHEATS = {
             "get_ipython().events.register('post_run_cell', forget)",
         ],
         T_ASSERT,
-        True,
     ),
     "makes every result a success": (
         [
@@ -302,7 +291,6 @@ CHEATS = {
             "ExecutionResult.success = property(lambda self: True)",
         ],
         T_ASSERT,
-        True,
     ),
     "swallows errors in run_cell": (
         [
@@ -315,20 +303,18 @@ CHEATS = {
             "shell.run_cell = run_cell",
         ],
         T_ASSERT,
-        True,
     ),
-    "custom exception handler": (
-        ["get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"],
-        T_ASSERT,
-        False,  # IPython still records the error: the execute reply says so
-    ),
-    "hides tracebacks and prints a fake pass": (
+    "custom exception handler that clears the error": (
         [
-            "get_ipython()._showtraceback = lambda *a, **k: None",
-            "print('✓ double: all 1 cases pass')",
+            "import sys",
+            "def handler(shell, etype, value, tb, tb_offset=None):",
+            "    frame = sys._getframe()",
+            "    while 'code_obj' not in frame.f_locals:  # up to IPython's run_code",
+            "        frame = frame.f_back",
+            "    frame.f_locals['result'].error_in_exec = None",
+            "get_ipython().set_custom_exc((BaseException,), handler)",
         ],
         T_ASSERT,
-        False,  # beat the old grader, which read error outputs; the reply still says error
     ),
 }
 
@@ -345,24 +331,23 @@ def cheat_course(course, cheat: list[str], test: str) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("cheat", "test", "live"), CHEATS.values(), ids=CHEATS.keys())
-def test_cheats_in_a_student_cell_score_nothing(course, monkeypatch, cheat, test, live):
+@pytest.mark.parametrize(("cheat", "test"), CHEATS.values(), ids=CHEATS.keys())
+def test_cheats_in_a_student_cell_score_nothing(course, monkeypatch, cheat, test):
     student = cheat_course(course, cheat, test)
     result = grade(course, student)
     assert scores(result)["test_double"] == 0, result.exercises
-    if live:  # the control: without the guard the same cheat scores, so the test can fail
-        import minillm.course.grade as grading
+    # The control: without the guard the same cheat scores, so the test can fail.
+    import minillm.course.grade as grading
 
-        monkeypatch.setattr(grading, "PREAMBLE", "pass")
-        monkeypatch.setattr(grading, "_guard_source", lambda nonce: "pass")
-        monkeypatch.setattr(grading, "_guard_verdict", lambda reply, nonce: [])
-        assert scores(grade(course, student))["test_double"] == 2
+    monkeypatch.setattr(grading, "PREAMBLE", "pass")
+    monkeypatch.setattr(grading, "_guard_source", lambda nonce: "pass")
+    monkeypatch.setattr(grading, "_guard_verdict", lambda reply, nonce: [])
+    assert scores(grade(course, student))["test_double"] == 2
 
 
 @pytest.mark.slow
 def test_function_that_tampers_while_the_test_runs_scores_nothing(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = (
+    student = answered(
         "def double(x):\n"
         "    import minillm.course.check as c\n"
         "    c._difference = lambda *a, **k: None\n"
@@ -382,13 +367,13 @@ def test_disabling_forbid_does_not_help(course):
         "from minillm.course import check\ncheck(double, [((2,), 4), ((-3,), -6)], forbid=['operator.mul'])"
     )
     write_notebook(course / "solutions" / "01_demo.ipynb", solution)
-    student = release_notebook(solution)
-    student["cells"][0]["source"] = (
+    student = answered(
         "import operator\n"
         "import minillm.course.forbid_calls as f\n"
         "f.Forbid.__enter__ = lambda self: self\n"
         "f._blocked = lambda key, args, kwargs: operator.mul.__call__(*args)\n"
-        "def double(x):\n    return operator.mul(2, x)\n"
+        "def double(x):\n    return operator.mul(2, x)\n",
+        solution=solution,
     )
     result = grade(course, student)
     failed = next(e for e in result.exercises if e.grade_id == "test_double")
@@ -397,8 +382,7 @@ def test_disabling_forbid_does_not_help(course):
 
 @pytest.mark.slow
 def test_sys_exit_in_the_function_scores_nothing(course):
-    student = release_notebook(two_exercises())
-    student["cells"][0]["source"] = "import sys\ndef double(x):\n    sys.exit(0)\n"
+    student = answered("import sys\ndef double(x):\n    sys.exit(0)\n")
     assert scores(grade(course, student)) == {"test_double": 0, "test_square": 0}
 
 
@@ -413,9 +397,9 @@ def test_solving_only_the_visible_checks_scores_the_visible_points(course):
         if c["metadata"].get("nbgrader", {}).get("grade")
         and "### BEGIN HIDDEN TESTS" not in c["source"]
     )
-    student = release_notebook(solution)
-    student["cells"][0]["source"] = "def double(x):\n    return {2: 4}[x]\n"
-    student["cells"][2]["source"] = "def square(x):\n    return {3: 9}[x]\n"
+    student = answered(
+        "def double(x):\n    return {2: 4}[x]\n", "def square(x):\n    return {3: 9}[x]\n", solution
+    )
     result = grade(course, student)
     assert result.score == visible == 3
 
