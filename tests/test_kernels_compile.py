@@ -108,14 +108,14 @@ def compile_all(arch: int = 80) -> list[dict]:
             ptrs = dict(X=dt, Y=dt, DY=dt, DX=dt)
             build(softmax._softmax_fwd, f"softmax_fwd {dt} N={N}", ptrs, args, opts)
             build(softmax._softmax_bwd, f"softmax_bwd {dt} N={N}", ptrs, args, opts)
-        ptrs = dict(X=dt, DX=dt, TARGETS="i64", LOSS="fp32")
+        # N_VALID: the 0-d int64 count of counted targets, read on the device
+        ptrs = dict(X=dt, DX=dt, TARGETS="i64", LOSS="fp32", N_VALID="i64")
         build(
             cross_entropy._ce_fwd_bwd,
             f"cross_entropy {dt}",
             ptrs,
             dict(BLOCK=8192),
             dict(num_warps=8),
-            {"inv_n_valid"},
         )
     return rows
 
