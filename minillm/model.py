@@ -222,22 +222,42 @@ class Transformer(nn.Module):
         greedy: bool = False,
         seed: int | None = None,
         generator: torch.Generator | None = None,
+        *,
+        min_p: float | None = None,
+        repetition_penalty: float = 1.0,
+        eos_token_id: int | list[int] | None = None,
+        attention_mask: Tensor | None = None,
+        use_cache: bool = True,
     ) -> Tensor:
-        """Append max_new_tokens sampled tokens to idx: (B, T) -> (B, T + max_new_tokens).
+        """Append up to max_new_tokens sampled tokens to idx: (B, T) -> (B, T + n).
 
-        No KV cache yet (lesson 15): each step reruns the last max_seq_len tokens.
         greedy takes the argmax; otherwise sample from softmax(logits / temperature), kept to
-        the top_k tokens and/or the smallest set whose probability reaches top_p. seed (or a
-        torch.Generator) makes sampling reproducible. Dropout is off while generating.
+        the top_k tokens and/or the smallest set whose probability reaches top_p (and min_p,
+        repetition_penalty: `minillm.inference.sampling`). seed (or a torch.Generator) makes
+        sampling reproducible. Dropout is off while generating.
+
+        use_cache=True (the default): `minillm.inference.generate` with a KV cache (lesson 15),
+        which also takes eos_token_id (rows that end are padded with it) and a left-padding
+        attention_mask; the prompt plus max_new_tokens must fit in max_seq_len.
+        use_cache=False: lesson 04's loop, rerunning the last max_seq_len tokens every step.
         """
+        from minillm.inference.generate import generate as generate_cached  # inference -> model
+        from minillm.inference.sampling import SamplingParams
+
+        params = SamplingParams(greedy, temperature, top_k, top_p, min_p, repetition_penalty)
+        if use_cache:
+            out = generate_cached(
+                self, idx, max_new_tokens, attention_mask=attention_mask, sampling=params,
+                eos_token_id=eos_token_id, seed=seed, generator=generator,
+            )  # fmt: skip
+            return out.sequences
+        if (eos_token_id, attention_mask, min_p) != (None, None, None) or repetition_penalty != 1:
+            raise ValueError(
+                "use_cache=False is lesson 04's plain loop: eos_token_id, attention_mask, min_p "
+                "and repetition_penalty need use_cache=True"
+            )
         if max_new_tokens < 0:
             raise ValueError(f"max_new_tokens={max_new_tokens} must be >= 0")
-        if not greedy and not temperature > 0:
-            raise ValueError(f"temperature={temperature} must be > 0 (or use greedy=True)")
-        if top_k is not None and not 1 <= top_k:
-            raise ValueError(f"top_k={top_k} must be >= 1 (or None)")
-        if top_p is not None and not 0 < top_p <= 1:
-            raise ValueError(f"top_p={top_p} must be in (0, 1] (or None)")
         if generator is None and seed is not None:
             generator = torch.Generator(device=idx.device).manual_seed(seed)
         was_training = self.training

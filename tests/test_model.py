@@ -152,9 +152,14 @@ def test_num_params_non_embedding_and_flops():
 # ------------------------------------------------------------------ sampling
 def test_generate_greedy_crops_and_is_deterministic():
     model = _model("gpt2")  # max_seq_len=12: generating 15 tokens needs cropping
-    out = model.generate(_ids(t=4), 15, greedy=True)
+    # the cached path cannot slide its window: it says so, with the numbers
+    with pytest.raises(
+        ValueError, match=r"4 tokens \+ max_new_tokens=15 = 19 exceeds .* max_seq_len=12"
+    ):
+        model.generate(_ids(t=4), 15, greedy=True)
+    out = model.generate(_ids(t=4), 15, greedy=True, use_cache=False)  # lesson 04's loop crops
     assert out.shape == (2, 19)
-    assert torch.equal(out, model.generate(_ids(t=4), 15, greedy=True))
+    assert torch.equal(out, model.generate(_ids(t=4), 15, greedy=True, use_cache=False))
     # greedy picks the argmax of the forward pass on the (cropped) context
     last = model(out[:, -13:-1]).logits[:, -1].argmax(-1)
     assert torch.equal(out[:, -1], last)
@@ -187,9 +192,11 @@ def test_filter_logits_top_k_and_top_p():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(max_new_tokens=-1), r"max_new_tokens=-1 must be >= 0"),
+        (dict(max_new_tokens=-1), r"max_new_tokens=-1 must be an integer >= 0"),
+        (dict(max_new_tokens=-1, use_cache=False), r"max_new_tokens=-1 must be >= 0"),
         (dict(temperature=0.0), r"temperature=0.0 must be > 0"),
-        (dict(top_k=0), r"top_k=0 must be >= 1"),
+        (dict(top_k=0), r"top_k=0 must be an integer >= 1"),
+        (dict(min_p=0.1, use_cache=False), r"min_p .* need use_cache=True"),
         (dict(top_p=1.5), r"top_p=1.5 must be in \(0, 1\]"),
     ],
 )

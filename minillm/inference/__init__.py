@@ -1,0 +1,38 @@
+"""Fast generation (lesson 15): a preallocated KV cache, prefill and decode, batched sampling,
+and speculative decoding.
+
+    from minillm.inference import generate, SamplingParams, StaticKVCache
+    out = generate(model, input_ids, 64, sampling=SamplingParams(greedy=True))
+"""
+
+from minillm.inference.cache import StaticKVCache
+from minillm.inference.generate import (
+    GenerationOutput,
+    decode_step,
+    generate,
+    left_pad,
+    prefill,
+)
+from minillm.inference.sampling import (
+    SamplingParams,
+    apply_repetition_penalty,
+    min_p_filter,
+    probabilities,
+    process_logits,
+    sample_next,
+)
+
+__all__ = [
+    "GenerationOutput",
+    "SamplingParams",
+    "StaticKVCache",
+    "apply_repetition_penalty",
+    "decode_step",
+    "generate",
+    "left_pad",
+    "min_p_filter",
+    "prefill",
+    "probabilities",
+    "process_logits",
+    "sample_next",
+]
