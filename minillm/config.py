@@ -240,6 +240,9 @@ _GPT2 = dict(norm="layernorm", norm_eps=1e-5, activation="gelu", positions="lear
              tie_embeddings=True, bias=True)  # fmt: skip
 _LLAMA = dict(norm="rmsnorm", norm_eps=1e-5, activation="swiglu", positions="rope",
               tie_embeddings=False, bias=False)  # fmt: skip
+# Arithmetic only: GQA with 8 KV heads for 32, a 128K vocabulary (Grattafiori et al. 2024).
+_LLAMA3_8B = dict(_LLAMA, vocab_size=128256, d_model=4096, n_layers=32, n_heads=32, n_kv_heads=8,
+                  d_ff=14336, max_seq_len=8192, rope_theta=5e5)  # fmt: skip
 
 # Tiny shapes train in seconds on a CPU; the real ones are for arithmetic only.
 PRESETS: dict[str, dict[str, Any]] = {
@@ -278,6 +281,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         d_ff=28672,
         max_seq_len=4096,
     ),  # fmt: skip
+    "llama3-8b": _LLAMA3_8B,
     # Arithmetic only: 8 SwiGLU experts per layer, 2 per token (Jiang et al. 2024).
     "mixtral-8x7b": dict(
         _LLAMA,
