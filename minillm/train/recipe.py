@@ -1,6 +1,10 @@
 """The course-model recipe: corpus -> tokenizer -> token file -> training -> exported model.
 
     >>> metrics = run_recipe(RECIPES["course"], out_dir="course_model")   # `minillm train`
+    >>> metrics = run_recipe(RECIPES["draft"], out_dir="draft_model")     # speculative draft
+
+The draft recipe trains a 2-layer model on the same corpus with the course model's committed
+tokenizer (copied, not retrained: the draft must use the same token ids as its target).
 
 Everything is seeded, so the same recipe on the same machine (same torch, same thread count)
 writes the same bytes of model.safetensors and tokenizer.txt. The output folder holds:
@@ -20,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable
@@ -41,6 +46,7 @@ from minillm.train.trainer import TrainConfig, Trainer, evaluate
 
 MODEL_FILE, TOKENIZER_FILE, RECIPE_FILE = "model.safetensors", "tokenizer.txt", "recipe.json"
 METRICS_FILE, SUMS_FILE = "metrics.json", "SHA256SUMS"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # minillm/: relative tokenizer paths start here
 EXPORT_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
 SAMPLE_PROMPTS = ("Once upon a time", "Question: What is 12 + 7?\nAnswer:", "Tom and")
 
@@ -77,6 +83,9 @@ class Recipe:
     text_path: str | None = None  # train on this file/folder instead of the synthetic corpus
     vocab_size: int = 4096
     tokenizer_train_bytes: int = 4_000_000  # BPE is trained on this prefix of the corpus
+    # reuse this tokenizer.txt (relative to the minillm package folder, or absolute) instead of
+    # training BPE: its bytes are copied to the output and its vocab_size must be vocab_size
+    tokenizer_path: str | None = None
     val_fraction: float = 0.02
     init_seed: int = 0  # weight initialisation
     export_dtype: str = "float16"
@@ -116,6 +125,31 @@ RECIPES: dict[str, Recipe] = {
             seed=0,
         ),  # fmt: skip
     ),
+    # The speculative-decoding draft: 1 layer of d=128 (~1.2M parameters, a quarter of the
+    # course model's) on the same corpus with the course model's tokenizer file, so both models
+    # share every token id. At batch 1 a decode step costs about a fixed time per layer, so
+    # one layer is what makes it cheap (measured on 2 cores: 0.75 ms a token against 1.25 ms
+    # for 2 layers of d=128 and 3.1 ms for the course model); its greedy choice was the course
+    # model's on 80% of validation positions, against 82% for 2 layers. ~2 minutes on 2 cores.
+    "draft": Recipe(
+        name="draft",
+        model=dict(_COURSE_MODEL, d_model=128, n_layers=1, n_heads=4, n_kv_heads=2, d_ff=384),
+        train=dict(
+            batch_size=16,
+            seq_len=256,
+            max_steps=400,
+            lr=3e-3,
+            min_lr=3e-4,
+            warmup_steps=40,
+            weight_decay=0.1,
+            grad_clip=1.0,
+            precision="bf16",
+            eval_interval=100,
+            eval_batches=16,
+            seed=0,
+        ),  # fmt: skip
+        tokenizer_path="assets/course_model/tokenizer.txt",
+    ),
     # A seconds-long version of the same pipeline, for tests and for trying the command.
     "tiny": Recipe(
         name="tiny",
@@ -142,6 +176,39 @@ RECIPES: dict[str, Recipe] = {
         sample_tokens=12,
     ),
 }
+
+
+def resolve_tokenizer_path(path: str | os.PathLike) -> Path:
+    """An absolute path as is; a relative one under the minillm package folder."""
+    path = Path(path)
+    return path if path.is_absolute() else PACKAGE_DIR / path
+
+
+def make_tokenizer(recipe: Recipe, text: str, out_dir: Path) -> BPETokenizer:
+    """Train BPE on the corpus prefix, or copy `recipe.tokenizer_path`; write out_dir/tokenizer.txt.
+
+    Raises FileNotFoundError (no such tokenizer file) or ValueError (its vocab_size is not the
+    recipe's), naming the file."""
+    out = out_dir / TOKENIZER_FILE
+    if recipe.tokenizer_path is None:
+        tokenizer = BPETokenizer().train(
+            text[: recipe.tokenizer_train_bytes], recipe.vocab_size, special_tokens=[EOT],
+            verbose=False,
+        )  # fmt: skip
+        tokenizer.save(out)
+        return tokenizer
+    source = resolve_tokenizer_path(recipe.tokenizer_path)
+    if not source.is_file():
+        raise FileNotFoundError(f"tokenizer_path={recipe.tokenizer_path!r}: no file {source}")
+    tokenizer = BPETokenizer.load(source)
+    if tokenizer.vocab_size != recipe.vocab_size:
+        raise ValueError(
+            f"tokenizer {source} has vocab_size={tokenizer.vocab_size}, the recipe says "
+            f"vocab_size={recipe.vocab_size}: make them agree"
+        )
+    if source.resolve() != out.resolve():
+        shutil.copyfile(source, out)  # the same bytes, so the same sha256 as the source's
+    return tokenizer
 
 
 def export_model(model: Transformer, path: str | os.PathLike, dtype: str = "float16") -> None:
@@ -190,11 +257,9 @@ def run_recipe(
         text = generate_corpus(recipe.corpus_bytes, seed=recipe.corpus_seed)
     log(f"corpus: {len(text):,} characters, sha256 {text_sha256(text)[:16]}...")
 
-    tokenizer = BPETokenizer().train(
-        text[: recipe.tokenizer_train_bytes], recipe.vocab_size, special_tokens=[EOT],
-        verbose=False,
-    )  # fmt: skip
-    tokenizer.save(out_dir / TOKENIZER_FILE)
+    tokenizer = make_tokenizer(recipe, text, out_dir)
+    if recipe.tokenizer_path is not None:
+        log(f"tokenizer: {recipe.tokenizer_path} (vocab {tokenizer.vocab_size}), not retrained")
     token_file = write_token_file(
         work_dir / "tokens.bin", split_documents(text), tokenizer,
         num_workers=recipe.num_threads, progress=progress,
