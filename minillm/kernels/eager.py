@@ -19,6 +19,10 @@ Values match the autograd formulas in ``ops`` to float rounding (tests/test_ops_
 gradcheck in float64 and compares float16/bfloat16 against the formulas). They are what
 `ops` runs on the CPU; CUDA tensors go to the Triton kernels, which do the same in one kernel.
 Inputs are validated by `ops` before they get here.
+
+With no gradient wanted (inference: `torch.no_grad()`, or inputs that do not require grad) the
+entry points below call the same forward formula directly: an autograd.Function costs tens of
+microseconds per call, which for a one-token decode step is more than the arithmetic.
 """
 
 from __future__ import annotations
@@ -37,18 +41,33 @@ def _acc(dtype: torch.dtype) -> torch.dtype:
 # --------------------------------------------------------------------------------- RMSNorm
 
 
+def _wants_grad(*tensors: Tensor) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def _rms_norm_forward(x: Tensor, weight: Tensor, eps: float) -> tuple[Tensor, Tensor]:
+    xf = x.to(_acc(x.dtype))
+    rstd = torch.rsqrt(xf.square().mean(-1, keepdim=True).add_(eps))  # (..., 1)
+    return weight * (xf * rstd).to(x.dtype), rstd
+
+
+def rms_norm(x: Tensor, weight: Tensor, eps: float) -> Tensor:
+    """y = w * (x / sqrt(mean(x^2) + eps)).to(x.dtype), normalised in float32."""
+    if _wants_grad(x, weight):
+        return RMSNormFunction.apply(x, weight, eps)
+    return _rms_norm_forward(x, weight, eps)[0]
+
+
 class RMSNormFunction(torch.autograd.Function):
     """HF LlamaRMSNorm's numerics: normalise in float32, cast to x.dtype, then scale by w."""
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, eps: float) -> Tensor:
-        xf = x.to(_acc(x.dtype))
-        rstd = torch.rsqrt(xf.square().mean(-1, keepdim=True).add_(eps))  # (..., 1)
-        x_hat = (xf * rstd).to(x.dtype)
+        y, rstd = _rms_norm_forward(x, weight, eps)
         # Save x rather than x_hat: x is usually alive anyway (the residual stream), and the
         # backward recomputes x_hat from it in float32 with one multiply.
         ctx.save_for_backward(x, weight, rstd)
-        return weight * x_hat
+        return y
 
     @staticmethod
     @once_differentiable
@@ -81,11 +100,20 @@ def _rotate(x: Tensor, cos: Tensor, sin: Tensor, out: Tensor) -> Tensor:
     return out
 
 
+def _rope_forward(x: Tensor, cos: Tensor, sin: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    acc = _acc(x.dtype)
+    c, s = cos.to(acc).unsqueeze(-3), sin.to(acc).unsqueeze(-3)  # broadcast over heads
+    xa = x.to(acc)
+    return _rotate(xa, c, s, torch.empty_like(xa)).to(x.dtype), c, s
+
+
 def apply_rope(x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
     """x: (B, H, T, D), cos and sin: (T, D/2) or (B, T, D/2) -> (B, H, T, D), in x.dtype.
 
     Constant angles (the usual case) take `RoPEFunction`; angles that require grad (learned)
     take the plain formula, so autograd also differentiates through cos and sin."""
+    if not _wants_grad(x, cos, sin):  # inference: the forward formula, no autograd node
+        return _rope_forward(x, cos, sin)[0]
     if not (cos.requires_grad or sin.requires_grad):
         return RoPEFunction.apply(x, cos, sin)
     acc = _acc(x.dtype)
@@ -99,11 +127,9 @@ class RoPEFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
-        acc = _acc(x.dtype)
-        c, s = cos.to(acc).unsqueeze(-3), sin.to(acc).unsqueeze(-3)  # broadcast over heads
+        y, c, s = _rope_forward(x, cos, sin)
         ctx.save_for_backward(c, s)
-        xa = x.to(acc)
-        return _rotate(xa, c, s, torch.empty_like(xa)).to(x.dtype)
+        return y
 
     @staticmethod
     @once_differentiable
@@ -115,6 +141,13 @@ class RoPEFunction(torch.autograd.Function):
 
 
 # ---------------------------------------------------------------------------------- SwiGLU
+
+
+def swiglu(gate: Tensor, up: Tensor) -> Tensor:
+    """silu(gate) * up."""
+    if _wants_grad(gate, up):
+        return SwiGLUFunction.apply(gate, up)
+    return F.silu(gate).mul_(up)
 
 
 class SwiGLUFunction(torch.autograd.Function):

@@ -80,7 +80,7 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float = 1e-6, *, backend: str | Non
         return _utils.load_kernel("rms_norm").rms_norm_triton(x, weight, eps)
     # The formula, with its backward written out (eager.py):
     #   y = weight * (x / sqrt(mean(x^2) + eps)).to(x.dtype), normalised in float32
-    return eager.RMSNormFunction.apply(x, weight, eps)
+    return eager.rms_norm(x, weight, eps)
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def swiglu(gate: Tensor, up: Tensor, *, backend: str | None = None) -> Tensor:
     problem = _utils.unsupported_dtype("swiglu", gate=gate)
     if _utils.use_triton(backend, gate, up, unsupported=problem):
         return _utils.load_kernel("swiglu").swiglu_triton(gate, up)
-    return eager.SwiGLUFunction.apply(gate, up)  # F.silu(gate) * up, backward written out
+    return eager.swiglu(gate, up)  # F.silu(gate) * up, backward written out
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,6 +242,8 @@ def _attention_torch(q: Tensor, k: Tensor, v: Tensor, causal: bool, scale: float
     T, S = q.shape[-2], k.shape[-2]
     # enable_gqa lets SDPA share each kv head across its query-head group without copying K/V.
     gqa = q.shape[1] != k.shape[1]
+    if causal and T == 1:  # one query, the last position: it sees every key, no mask needed
+        causal = False
     if causal and T != S:
         mask = causal_mask(T, S, q.device)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale, enable_gqa=gqa)

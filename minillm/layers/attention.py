@@ -46,7 +46,7 @@ def _combine_masks(mask: Tensor | None, causal: bool, t: int, s: int, device) ->
             f"mask.shape={tuple(mask.shape)} must broadcast to (B, H, T, S) with T={t} queries "
             f"and S={s} keys: its last dim must be {s} (one entry per key), the one before 1 or {t}"
         )
-    if causal:
+    if causal and t > 1:  # a single (last) query sees every key: the causal mask is all True
         c = causal_mask(t, s, device)
         mask = c if mask is None else mask & c
     return mask
