@@ -48,10 +48,11 @@ class StaticKVCache:
             raise ValueError(f"StaticKVCache: dtype={dtype} is not a cache dtype; valid: {valid}")
         self.n_layers, self.batch_size, self.max_len = n_layers, batch_size, max_len
         self.n_kv_heads, self.head_dim = n_kv_heads, head_dim
-        self.dtype, self.device = dtype, torch.device(device)
         shape = (batch_size, n_kv_heads, max_len, head_dim)
         self.keys = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(n_layers)]
         self.values = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(n_layers)]
+        # the buffers' own device: "cuda" becomes cuda:0, which is what tensors compare equal to
+        self.dtype, self.device = dtype, self.keys[0].device
         self._lengths = [0] * n_layers
 
     @classmethod

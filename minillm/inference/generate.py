@@ -58,7 +58,7 @@ def _forward(model, tokens: Tensor, cache: StaticKVCache, attention_mask, positi
     before = cache.seq_len(0)
     try:
         out = model(tokens, attention_mask=attention_mask, positions=positions, kv_cache=cache)
-    except Exception:
+    except BaseException:  # KeyboardInterrupt too: a learner stopping a cell mid-step
         cache.crop(min(before, *(cache.seq_len(i) for i in range(cache.n_layers))))
         raise
     return out.logits[:, -1]
@@ -119,6 +119,11 @@ def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
                 f"attention_mask.shape={tuple(attention_mask.shape)} must equal "
                 f"input_ids.shape={tuple(input_ids.shape)}"
             )
+        if not bool(((attention_mask == 0) | (attention_mask == 1)).all()):
+            raise ValueError(
+                "attention_mask must hold only 0 (padding) and 1 (real token); got values "
+                f"{sorted(set(attention_mask.unique().tolist()) - {0, 1})}"
+            )
         m = attention_mask.bool()
         if not bool(m.any(dim=1).all()):
             raise ValueError("attention_mask: every row needs at least one real token (a 1)")
@@ -147,13 +152,32 @@ def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
     return input_ids, attention_mask
 
 
-def _stop_ids(eos_token_id: int | Sequence[int] | None) -> list[int]:
+def _is_token(i, vocab: int) -> bool:
+    return isinstance(i, int) and not isinstance(i, bool) and 0 <= i < vocab
+
+
+def _stop_ids(eos_token_id: int | Sequence[int] | None, vocab: int) -> list[int]:
     if eos_token_id is None:
         return []
-    ids = [eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id)
-    if any(isinstance(i, bool) or not isinstance(i, int) or i < 0 for i in ids):
-        raise ValueError(f"eos_token_id={eos_token_id!r} must be a token id or a list of them")
+    one = isinstance(eos_token_id, int) or not isinstance(eos_token_id, Sequence)
+    ids = [eos_token_id] if one else list(eos_token_id)
+    if not all(_is_token(i, vocab) for i in ids):
+        raise ValueError(
+            f"eos_token_id={eos_token_id!r} must be a token id or a list of them (ids in "
+            f"0..{vocab - 1})"
+        )
     return ids
+
+
+def _stop_strings(stop_strings: str | Sequence[str] | None, tokenizer) -> list[str]:
+    if stop_strings is None:
+        return []
+    strings = [stop_strings] if isinstance(stop_strings, str) else list(stop_strings)
+    if not all(isinstance(s, str) and s for s in strings):
+        raise ValueError(f"stop_strings={stop_strings!r} must be non-empty strings")
+    if strings and tokenizer is None:
+        raise ValueError("stop_strings need a tokenizer (to decode the new tokens)")
+    return strings
 
 
 @torch.no_grad()
@@ -166,7 +190,7 @@ def generate(
     sampling: SamplingParams | None = None,
     eos_token_id: int | Sequence[int] | None = None,
     pad_token_id: int | None = None,
-    stop_strings: Sequence[str] | None = None,
+    stop_strings: str | Sequence[str] | None = None,
     tokenizer=None,
     seed: int | None = None,
     generator: torch.Generator | None = None,
@@ -197,9 +221,11 @@ def generate(
     input_ids, attention_mask = _check_prompt(
         model, input_ids, attention_mask, max_new_tokens, truncate
     )
-    stops = _stop_ids(eos_token_id)
-    if stop_strings and tokenizer is None:
-        raise ValueError("stop_strings need a tokenizer (to decode the new tokens)")
+    vocab = model.config.vocab_size
+    stops = _stop_ids(eos_token_id, vocab)
+    stop_strings = _stop_strings(stop_strings, tokenizer)
+    if pad_token_id is not None and not _is_token(pad_token_id, vocab):
+        raise ValueError(f"pad_token_id={pad_token_id!r} must be a token id in 0..{vocab - 1}")
     pad = pad_token_id if pad_token_id is not None else (stops[0] if stops else 0)
     b, t = input_ids.shape
     device = next(model.parameters()).device

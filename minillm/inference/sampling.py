@@ -40,7 +40,8 @@ class SamplingParams:
     def __post_init__(self) -> None:
         if not self.greedy and not self.temperature > 0:
             raise ValueError(f"temperature={self.temperature} must be > 0 (or use greedy=True)")
-        if self.top_k is not None and (isinstance(self.top_k, bool) or not self.top_k >= 1):
+        top_k_int = isinstance(self.top_k, int) and not isinstance(self.top_k, bool)
+        if self.top_k is not None and (not top_k_int or not self.top_k >= 1):
             raise ValueError(f"top_k={self.top_k} must be an integer >= 1 (or None)")
         if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ValueError(f"top_p={self.top_p} must be in (0, 1] (or None)")
