@@ -356,7 +356,7 @@ def test_a_pad_id_outside_the_vocabulary_is_refused_up_front(pad):
 def test_a_mask_that_is_not_zeros_and_ones_is_refused(value):
     model, ids = _model(), _ids(b=1, t=7)
     mask = torch.tensor([[0] + [value] * 6])
-    with pytest.raises(ValueError, match=r"attention_mask"):
+    with pytest.raises(ValueError, match=rf"only 0 \(padding\) and 1 .* got values \[{value}\]"):
         generate(model, ids, 4, sampling=GREEDY, attention_mask=mask)
 
 
@@ -365,5 +365,5 @@ def test_an_empty_stop_string_is_refused():
         def decode(self, ids):
             return "".join(chr(97 + i % 26) for i in ids)
 
-    with pytest.raises(ValueError, match=r"stop_strings"):
+    with pytest.raises(ValueError, match=r"stop_strings=\[''\] must be non-empty strings"):
         generate(_model(), _ids(b=1), 4, sampling=GREEDY, stop_strings=[""], tokenizer=Chars())

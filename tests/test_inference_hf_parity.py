@@ -12,7 +12,7 @@ from minillm.inference import SamplingParams, generate, left_pad  # noqa: E402
 from minillm.interop import to_hf  # noqa: E402
 from minillm.model import Transformer  # noqa: E402
 
-N = 20  # new tokens (greedy); sampled runs make 12
+N, N_SAMPLED = 20, 12  # new tokens, greedy and sampled runs
 GREEDY = SamplingParams(greedy=True)
 
 
@@ -30,10 +30,10 @@ def _rows(lengths, seed=1):
     return [torch.randint(0, 512, (n,), generator=g).tolist() for n in lengths]
 
 
-def _hf_generate(hf, ids, mask, **kw):
+def _hf_generate(hf, ids, mask, n=N, **kw):
     """HF derives position_ids from the mask (cumsum - 1) for both families during generate."""
     with torch.no_grad():
-        return hf.generate(ids, attention_mask=mask, max_new_tokens=N, pad_token_id=0, **kw)
+        return hf.generate(ids, attention_mask=mask, max_new_tokens=n, pad_token_id=0, **kw)
 
 
 def test_greedy_matches_hf_at_batch_1(pair):
@@ -80,12 +80,14 @@ def test_seeded_sampling_matches_hf_draw_for_draw(pair, params):
     seeded with s draws what HF draws from the global generator after torch.manual_seed(s)."""
     ours, hf = pair
     ids = torch.tensor(_rows([8]))
-    mine = generate(ours, ids, N, sampling=params, generator=torch.Generator().manual_seed(5))
+    gen = torch.Generator().manual_seed(5)
+    mine = generate(ours, ids, N_SAMPLED, sampling=params, generator=gen)
     torch.manual_seed(5)
     theirs = _hf_generate(
-        hf, ids, torch.ones_like(ids), do_sample=True, temperature=params.temperature,
+        hf, ids, torch.ones_like(ids), N_SAMPLED, do_sample=True, temperature=params.temperature,
         top_k=params.top_k or 0, top_p=params.top_p or 1.0, min_p=params.min_p,
         repetition_penalty=params.repetition_penalty,
     )  # fmt: skip
     assert torch.equal(mine.sequences, theirs)
-    assert not torch.equal(mine.sequences, generate(ours, ids, N, sampling=GREEDY).sequences)
+    greedy = generate(ours, ids, N_SAMPLED, sampling=GREEDY).sequences
+    assert not torch.equal(mine.sequences, greedy)
