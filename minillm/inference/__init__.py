@@ -1,5 +1,5 @@
 """Fast generation (lesson 15): a preallocated KV cache, prefill and decode, batched sampling,
-and speculative decoding.
+and speculative decoding (a draft model or prompt lookup).
 
     from minillm.inference import generate, SamplingParams, StaticKVCache
     out = generate(model, input_ids, 64, sampling=SamplingParams(greedy=True))
@@ -13,6 +13,7 @@ from minillm.inference.generate import (
     left_pad,
     prefill,
 )
+from minillm.inference.ngram import PromptLookup, ngram_propose
 from minillm.inference.sampling import (
     SamplingParams,
     apply_repetition_penalty,
@@ -21,9 +22,19 @@ from minillm.inference.sampling import (
     process_logits,
     sample_next,
 )
+from minillm.inference.speculative import (
+    SpeculativeOutput,
+    accept_or_resample,
+    speculative_generate,
+)
 
 __all__ = [
     "GenerationOutput",
+    "PromptLookup",
+    "SpeculativeOutput",
+    "accept_or_resample",
+    "ngram_propose",
+    "speculative_generate",
     "SamplingParams",
     "StaticKVCache",
     "apply_repetition_penalty",

@@ -48,7 +48,7 @@ import torch
 from torch import Tensor
 
 from minillm.inference.cache import StaticKVCache
-from minillm.inference.generate import prefill
+from minillm.inference.generate import _ends_in_stop, _stop_ids, prefill
 from minillm.inference.ngram import PromptLookup
 from minillm.inference.sampling import SamplingParams, probabilities, process_logits
 
@@ -208,17 +208,6 @@ def _check_inputs(target, drafter, input_ids, max_new_tokens: int) -> int:
     return t
 
 
-def _stop_ids(eos_token_id: int | Sequence[int] | None, vocab: int) -> set[int]:
-    if eos_token_id is None:
-        return set()
-    ids = [eos_token_id] if not isinstance(eos_token_id, Sequence) else list(eos_token_id)
-    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < vocab for i in ids):
-        raise ValueError(
-            f"eos_token_id={eos_token_id!r} must be a token id in 0..{vocab - 1} or a list of them"
-        )
-    return set(ids)
-
-
 # ---------------------------------------------------------------------- generation
 def _past(seq: Tensor, length: int, rows: int) -> tuple[Tensor, Tensor]:
     """The repetition penalty's view of `rows` growing prefixes of seq[:length + rows - 1]:
@@ -273,7 +262,7 @@ def speculative_generate(
     lookup = drafter if isinstance(drafter, PromptLookup) else None
     _check_models(target, None if lookup else drafter, k)
     t = _check_inputs(target, drafter, input_ids, max_new_tokens)
-    stops = _stop_ids(eos_token_id, target.config.vocab_size)
+    stops = set(_stop_ids(eos_token_id, target.config.vocab_size))
     strings = [stop_strings] if isinstance(stop_strings, str) else list(stop_strings or [])
     if not all(isinstance(x, str) and x for x in strings) or (strings and tokenizer is None):
         raise ValueError(
@@ -389,9 +378,3 @@ def _propose(
         seq[pos] = tok
         pos += 1
     return torch.cat(tokens), (torch.stack(dists) if dists else None)
-
-
-def _ends_in_stop(tokenizer, new: list[int], strings: list[str]) -> bool:
-    """Whether the new text holds a stop string; a token is >= 1 byte and a character <= 4, so
-    only the last 4 * longest tokens can hold one the newest token completed."""
-    return any(x in tokenizer.decode(new[-4 * max(map(len, strings)) :]) for x in strings)
