@@ -163,9 +163,14 @@ def test_every_required_dependency_is_used_by_the_package():
 
 def test_readme_says_which_lessons_exist():
     readme = (ROOT / "README.md").read_text()
-    first, last = re.search(r"Lessons (\d\d)-(\d\d) exist", readme).groups()
+    # "Lessons 00-09 and 15 exist": ranges and single lessons, joined by commas or "and"
+    said = re.search(r"Lessons ((?:\d\d(?:-\d\d)?(?:, | and )?)+) exist", readme).group(1)
+    claimed = []
+    for part in re.findall(r"\d\d(?:-\d\d)?", said):
+        first, _, last = part.partition("-")
+        claimed += [f"{i:02d}" for i in range(int(first), int(last or first) + 1)]
     present = sorted(p.name[:2] for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    assert present == [f"{i:02d}" for i in range(int(first), int(last) + 1)]
+    assert present == claimed, said
     for row in re.findall(r"^\| (\d\d) \|.*$", readme, re.M):
         line = next(ln for ln in readme.splitlines() if ln.startswith(f"| {row} |"))
         assert (row in present) == ("planned" not in line), line
