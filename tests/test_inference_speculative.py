@@ -342,7 +342,7 @@ def test_bad_input_names_the_value_and_leaves_the_caches_alone():
         ((target, draft, ids.repeat(2, 1), 5), {}, "batch size 2"),
         ((target, "medusa", ids, 5), {}, "'ngram'"),
         ((target, draft, ids, -1), {}, "max_new_tokens=-1"),
-        ((target, draft, ids + 64, 5), {}, "input_ids contain [0-9]+; valid: 0..63"),
+        ((target, draft, ids + 64, 5), {}, "input_ids contain [0-9]+; valid token ids: 0..63"),
         ((target, draft, ids, 5), dict(eos_token_id=64), "eos_token_id=64 .* 0..63"),
         ((target, draft, ids.float(), 5), {}, "integer token ids"),
         ((target, draft, ids, 5), dict(target_cache=StaticKVCache.for_model(target, 2, 32)),

@@ -97,10 +97,8 @@ def left_pad(rows: Sequence[Sequence[int]], pad_token_id: int = 0) -> tuple[Tens
     return ids, mask
 
 
-def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
-    if not isinstance(input_ids, Tensor) or input_ids.dim() != 2 or input_ids.shape[1] == 0:
-        shape = tuple(input_ids.shape) if isinstance(input_ids, Tensor) else type(input_ids)
-        raise ValueError(f"input_ids must be a (B, T) tensor of token ids with T >= 1, got {shape}")
+def check_token_ids(input_ids: Tensor, vocab: int, max_new_tokens: int) -> None:
+    """input_ids: integer ids in 0..vocab-1 (any shape); max_new_tokens: an int >= 0."""
     if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool:
         raise ValueError(f"input_ids must hold integer token ids, got dtype={input_ids.dtype}")
     if (
@@ -109,10 +107,16 @@ def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
         or max_new_tokens < 0
     ):
         raise ValueError(f"max_new_tokens={max_new_tokens!r} must be an integer >= 0")
-    vocab = model.config.vocab_size
     if input_ids.numel() and (int(input_ids.min()) < 0 or int(input_ids.max()) >= vocab):
         bad = input_ids[(input_ids < 0) | (input_ids >= vocab)][0]
         raise ValueError(f"input_ids contain {int(bad)}; valid token ids: 0..{vocab - 1}")
+
+
+def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
+    if not isinstance(input_ids, Tensor) or input_ids.dim() != 2 or input_ids.shape[1] == 0:
+        shape = tuple(input_ids.shape) if isinstance(input_ids, Tensor) else type(input_ids)
+        raise ValueError(f"input_ids must be a (B, T) tensor of token ids with T >= 1, got {shape}")
+    check_token_ids(input_ids, model.config.vocab_size, max_new_tokens)
     if attention_mask is not None:
         if tuple(attention_mask.shape) != tuple(input_ids.shape):
             raise ValueError(

@@ -48,7 +48,7 @@ import torch
 from torch import Tensor
 
 from minillm.inference.cache import StaticKVCache
-from minillm.inference.generate import _ends_in_stop, _stop_ids, prefill
+from minillm.inference.generate import _ends_in_stop, _stop_ids, check_token_ids, prefill
 from minillm.inference.ngram import PromptLookup
 from minillm.inference.sampling import SamplingParams, probabilities, process_logits
 
@@ -181,18 +181,7 @@ def _check_inputs(target, drafter, input_ids, max_new_tokens: int) -> int:
             f"{input_ids.shape[0]} (shape {tuple(input_ids.shape)}): run the rows one at a time "
             "or use generate() for batches"
         )
-    if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool:
-        raise ValueError(f"input_ids must hold integer token ids, got dtype={input_ids.dtype}")
-    vocab = target.config.vocab_size
-    low, high = int(input_ids.min()), int(input_ids.max())
-    if low < 0 or high >= vocab:
-        raise ValueError(f"input_ids contain {low if low < 0 else high}; valid: 0..{vocab - 1}")
-    if (
-        isinstance(max_new_tokens, bool)
-        or not isinstance(max_new_tokens, int)
-        or max_new_tokens < 0
-    ):
-        raise ValueError(f"max_new_tokens={max_new_tokens!r} must be an integer >= 0")
+    check_token_ids(input_ids, target.config.vocab_size, max_new_tokens)
     t = input_ids.shape[1]
     models = [("target", target)] + (
         [] if isinstance(drafter, PromptLookup) else [("draft", drafter)]

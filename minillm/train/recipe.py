@@ -105,25 +105,18 @@ _COURSE_MODEL = dict(
     d_model=256, n_layers=4, n_heads=4, n_kv_heads=2, d_ff=768, max_seq_len=256,
 )  # fmt: skip
 
+_COURSE_TRAIN = dict(
+    batch_size=8, seq_len=256, max_steps=400, lr=2e-3, min_lr=2e-4, warmup_steps=40,
+    weight_decay=0.1, grad_clip=1.0, precision="bf16", eval_interval=100, eval_batches=16,
+    seed=0,
+)  # fmt: skip
+
 RECIPES: dict[str, Recipe] = {
     # The course model: ~5.2M parameters, trained in ~3 minutes on 2 idle CPU cores.
     "course": Recipe(
         name="course",
         model=_COURSE_MODEL,
-        train=dict(
-            batch_size=8,
-            seq_len=256,
-            max_steps=400,
-            lr=2e-3,
-            min_lr=2e-4,
-            warmup_steps=40,
-            weight_decay=0.1,
-            grad_clip=1.0,
-            precision="bf16",
-            eval_interval=100,
-            eval_batches=16,
-            seed=0,
-        ),  # fmt: skip
+        train=_COURSE_TRAIN,
     ),
     # The speculative-decoding draft: 1 layer of d=128 (~1.25M parameters, a quarter of the
     # course model's) on the same corpus with the course model's tokenizer file, so both models
@@ -136,20 +129,7 @@ RECIPES: dict[str, Recipe] = {
     "draft": Recipe(
         name="draft",
         model=dict(_COURSE_MODEL, d_model=128, n_layers=1, n_heads=4, n_kv_heads=2, d_ff=384),
-        train=dict(
-            batch_size=16,
-            seq_len=256,
-            max_steps=400,
-            lr=3e-3,
-            min_lr=3e-4,
-            warmup_steps=40,
-            weight_decay=0.1,
-            grad_clip=1.0,
-            precision="bf16",
-            eval_interval=100,
-            eval_batches=16,
-            seed=0,
-        ),  # fmt: skip
+        train=dict(_COURSE_TRAIN, batch_size=16, lr=3e-3, min_lr=3e-4),
         tokenizer_path="assets/course_model/tokenizer.txt",
     ),
     # A seconds-long version of the same pipeline, for tests and for trying the command.
