@@ -241,10 +241,14 @@ class Transformer(nn.Module):
         attention_mask; the prompt plus max_new_tokens must fit in max_seq_len.
         use_cache=False: lesson 04's loop, rerunning the last max_seq_len tokens every step.
         """
+        from minillm.inference.generate import check_token_ids
         from minillm.inference.generate import generate as generate_cached  # inference -> model
         from minillm.inference.sampling import SamplingParams
 
-        params = SamplingParams(greedy, temperature, top_k, top_p, min_p, repetition_penalty)
+        params = SamplingParams(
+            greedy=greedy, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p,
+            repetition_penalty=repetition_penalty,
+        )  # fmt: skip
         if use_cache:
             out = generate_cached(
                 self, idx, max_new_tokens, attention_mask=attention_mask, sampling=params,
@@ -256,8 +260,7 @@ class Transformer(nn.Module):
                 "use_cache=False is lesson 04's plain loop: eos_token_id, attention_mask, min_p "
                 "and repetition_penalty need use_cache=True"
             )
-        if max_new_tokens < 0:
-            raise ValueError(f"max_new_tokens={max_new_tokens} must be >= 0")
+        check_token_ids(idx, self.config.vocab_size, max_new_tokens)
         if generator is None and seed is not None:
             generator = torch.Generator(device=idx.device).manual_seed(seed)
         was_training = self.training

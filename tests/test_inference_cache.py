@@ -301,3 +301,15 @@ def test_an_interrupt_midway_is_rolled_back_too():
     with pytest.raises(KeyboardInterrupt):
         decode_step(model, ids[:, :1], cache)
     assert [cache.seq_len(i) for i in range(3)] == [5, 5, 5]
+
+
+def test_advance_counts_direct_writes_and_refuses_overflow():
+    cache = StaticKVCache(L, B, S, H, D)
+    for layer in range(L):
+        cache.update(layer, *_kv(2))
+    cache.advance(3)  # three more positions written straight into the buffers
+    assert [cache.seq_len(i) for i in range(L)] == [5] * L
+    for bad in (-1, True, 2.0, S - 4):
+        with pytest.raises(ValueError, match=r"StaticKVCache.advance: n=.* max_len="):
+            cache.advance(bad)
+    assert [cache.seq_len(i) for i in range(L)] == [5] * L

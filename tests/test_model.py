@@ -193,7 +193,7 @@ def test_filter_logits_top_k_and_top_p():
     "kwargs, message",
     [
         (dict(max_new_tokens=-1), r"max_new_tokens=-1 must be an integer >= 0"),
-        (dict(max_new_tokens=-1, use_cache=False), r"max_new_tokens=-1 must be >= 0"),
+        (dict(max_new_tokens=-1, use_cache=False), r"max_new_tokens=-1 must be an integer >= 0"),
         (dict(temperature=0.0), r"temperature=0.0 must be > 0"),
         (dict(top_k=0), r"top_k=0 must be an integer >= 1"),
         (dict(min_p=0.1, use_cache=False), r"min_p .* need use_cache=True"),

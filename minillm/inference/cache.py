@@ -124,6 +124,17 @@ class StaticKVCache:
             )
         self._lengths = [n] * self.n_layers
 
+    def advance(self, n: int = 1) -> None:
+        """Count n more positions as cached in every layer, for writes made straight into the
+        buffers (the compiled decode step's `index_copy_`); they must fit in max_len."""
+        end = min(self._lengths) + n
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0 or end > self.max_len:
+            raise ValueError(
+                f"StaticKVCache.advance: n={n!r} must be an integer >= 0 with "
+                f"{min(self._lengths)} + n <= max_len={self.max_len}"
+            )
+        self._lengths = [end] * self.n_layers
+
     def reset(self) -> None:
         """Empty the cache (the buffers stay allocated for the next prompt)."""
         self._lengths = [0] * self.n_layers

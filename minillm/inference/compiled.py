@@ -72,5 +72,5 @@ def compiled_decode_step(
     index = torch.tensor([n], device=cache.device)
     with torch.no_grad():
         logits = _compiled(model, tokens, positions, key_mask, index, cache.keys, cache.values)
-    cache._lengths = [n + 1] * cache.n_layers
+    cache.advance(1)
     return logits

@@ -59,7 +59,7 @@ def _forward(model, tokens: Tensor, cache: StaticKVCache, attention_mask, positi
     try:
         out = model(tokens, attention_mask=attention_mask, positions=positions, kv_cache=cache)
     except BaseException:  # KeyboardInterrupt too: a learner stopping a cell mid-step
-        cache.crop(min(before, *(cache.seq_len(i) for i in range(cache.n_layers))))
+        cache.crop(before)  # layers only grow, so every layer holds at least `before`
         raise
     return out.logits[:, -1]
 
@@ -150,9 +150,8 @@ def _check_prompt(model, input_ids, attention_mask, max_new_tokens, truncate):
                 + ("" if keep >= 1 else " (impossible here: max_new_tokens alone fills the window)")
             )
         input_ids = input_ids[:, -keep:]
+        # left padding ends every row with a real token, so each kept row still has one
         attention_mask = None if attention_mask is None else attention_mask[:, -keep:]
-        if attention_mask is not None and not bool(attention_mask.bool().any(dim=1).all()):
-            raise ValueError("truncate=True left a row with only padding; shorten max_new_tokens")
     return input_ids, attention_mask
 
 

@@ -19,21 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minillm.config import PRESETS, ModelConfig, count_active_params, kv_cache_bytes
+from minillm.config import ModelConfig, count_active_params, kv_cache_bytes
+from minillm.inference.checks import check_int
 
 TABLE_MODELS = ("llama2-7b", "llama2-70b", "llama3-8b", "mixtral-8x7b")
 GIB = 2**30
-
-
-def _check_count(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
-
-
-def _preset(name: str) -> ModelConfig:
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; valid: {sorted(PRESETS)}")
-    return ModelConfig.preset(name)
 
 
 def kv_cache_table(
@@ -52,12 +42,12 @@ def kv_cache_table(
     """
     if isinstance(names, str):
         raise ValueError(f"names={names!r} must be a sequence of preset names, not one string")
-    _check_count("dtype_bytes", dtype_bytes, 1)
+    check_int("dtype_bytes", dtype_bytes, 1)
     for s in seq_lens:
-        _check_count("seq_len", s, 0)
+        check_int("seq_len", s, 0)
     rows = []
     for name in names:
-        c = _preset(name)
+        c = ModelConfig.preset(name)  # ValueError naming the valid presets
         mha = c.replace(n_kv_heads=c.n_heads)
         row: dict[str, Any] = dict(
             name=name,
@@ -100,7 +90,7 @@ def kv_claim_check(
     """
     if isinstance(claimed_gb, bool) or not isinstance(claimed_gb, (int, float)) or claimed_gb <= 0:
         raise ValueError(f"claimed_gb={claimed_gb!r} must be a number of GB > 0")
-    _check_count("seq_len", seq_len, 1)
+    check_int("seq_len", seq_len, 1)
     row = kv_cache_table([name], [seq_len], dtype_bytes)[0]
     claimed = claimed_gb * 1e9
     gqa, no_gqa = row[f"bytes_at_{seq_len}"], row[f"bytes_at_{seq_len}_no_gqa"]
@@ -147,10 +137,10 @@ def decode_step_cost(
     weight_bytes_read, kv_bytes_read, bytes (their sum), matmul_flops, attention_flops,
     flops (their sum), intensity (flops / bytes, FLOP/byte).
     """
-    _check_count("batch_size", batch_size, 1)
-    _check_count("context_len", context_len, 0)
-    _check_count("weight_bytes", weight_bytes, 1)
-    _check_count("kv_bytes", kv_bytes, 1)
+    check_int("batch_size", batch_size, 1)
+    check_int("context_len", context_len, 0)
+    check_int("weight_bytes", weight_bytes, 1)
+    check_int("kv_bytes", kv_bytes, 1)
     c = config
     tables = c.vocab_size * c.d_model * (0 if c.tie_embeddings else 1)
     tables += c.max_seq_len * c.d_model if c.positions == "learned" else 0

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
+from minillm.inference.checks import check_int
+
 
 def _as_list(ids: Sequence[int] | Tensor) -> list[int]:
     if isinstance(ids, Tensor):
@@ -37,11 +39,6 @@ def _as_list(ids: Sequence[int] | Tensor) -> list[int]:
             )
         return ids.tolist()
     return list(ids)
-
-
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name}={value!r} must be an integer >= {low}")
 
 
 def ngram_propose(
@@ -57,9 +54,9 @@ def ngram_propose(
 
     Longer n-grams first: a longer match is stronger evidence that the continuation repeats.
     """
-    _check_int("k", k, 1)
-    _check_int("min_ngram", min_ngram, 1)
-    _check_int("max_ngram", max_ngram, min_ngram)
+    check_int("k", k, 1)
+    check_int("min_ngram", min_ngram, 1)
+    check_int("max_ngram", max_ngram, min_ngram)
     seq = _as_list(ids)
     t = len(seq)
     for n in range(min(max_ngram, t - 1), min_ngram - 1, -1):
@@ -83,8 +80,8 @@ class PromptLookup:
     min_ngram: int = 1
 
     def __post_init__(self) -> None:
-        _check_int("min_ngram", self.min_ngram, 1)
-        _check_int("max_ngram", self.max_ngram, self.min_ngram)
+        check_int("min_ngram", self.min_ngram, 1)
+        check_int("max_ngram", self.max_ngram, self.min_ngram)
 
     def propose(self, ids: Sequence[int] | Tensor, k: int) -> list[int]:
         """Up to k proposed tokens after ids (see `ngram_propose`)."""

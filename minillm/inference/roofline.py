@@ -30,16 +30,12 @@ from typing import Any
 import torch
 
 from minillm.inference.cache import StaticKVCache
+from minillm.inference.checks import check_int
 from minillm.inference.generate import decode_step
 from minillm.inference.kv_table import decode_step_cost
 
 MIB = 2**20
 DECODE_BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64)
-
-
-def _check_int(name: str, value: Any, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
 
 
 def _check_rate(name: str, value: Any) -> None:
@@ -133,7 +129,7 @@ def _seconds_per_call(
 ) -> list[float]:
     """Seconds per call of fn, `repeats` samples (fewer if max_seconds runs out; at least one).
     Two warm-up calls; a sample loops fn often enough to last about 5 ms (timer resolution)."""
-    _check_int("repeats", repeats, 1)
+    check_int("repeats", repeats, 1)
     _check_rate("max_seconds", max_seconds)
     start = time.perf_counter()
     fn()
@@ -168,7 +164,7 @@ def measure_bandwidth(
     level of the memory hierarchy that holds nbytes: pass the bytes a decode step reads to get
     the bandwidth that step sees (a small model's weights may sit in the last-level cache, see
     `lscpu`), or a tensor well past that cache for main memory."""
-    _check_int("nbytes", nbytes, 4)
+    check_int("nbytes", nbytes, 4)
     dev = torch.device(device)
     x = torch.ones(nbytes // 4, dtype=torch.float32, device=dev)
     seconds = _seconds_per_call(lambda: x.sum(), repeats, max_seconds, dev)
@@ -186,7 +182,7 @@ def measure_matmul_flops(
     """Matmul throughput in GFLOP/s: (n, n) @ (n, n) in dtype, 2 n^3 FLOPs each, on seeded
     random inputs. n = 1024 is large enough to be compute bound on a CPU (intensity n / 6
     FLOP/byte in fp32), so this is the practical peak the roofline is drawn against."""
-    _check_int("n", n, 1)
+    check_int("n", n, 1)
     dev = torch.device(device)
     g = torch.Generator().manual_seed(seed)
     a = torch.randn(n, n, generator=g).to(device=dev, dtype=dtype)
@@ -234,10 +230,10 @@ def measure_decode(
     if isinstance(batch_sizes, int) or not batch_sizes:
         raise ValueError(f"batch_sizes={batch_sizes!r} must be a non-empty sequence of ints")
     for b in batch_sizes:
-        _check_int("batch_size", b, 1)
-    _check_int("context_len", context_len, 0)
-    _check_int("steps", steps, 1)
-    _check_int("repeats", repeats, 1)
+        check_int("batch_size", b, 1)
+    check_int("context_len", context_len, 0)
+    check_int("steps", steps, 1)
+    check_int("repeats", repeats, 1)
     window = model.config.max_seq_len
     if context_len + 1 > window:
         raise ValueError(
