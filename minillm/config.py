@@ -364,22 +364,23 @@ def count_active_params(config: ModelConfig) -> int:
 def flops_per_token(config: ModelConfig, seq_len: int | None = None) -> int:
     """Training FLOPs per token (forward + backward), the Kaplan/PaLM "6N + attention" rule.
 
-    6N: each matmul weight does a multiply and an add per token forward (2N) and twice that
-    backward (4N). N counts the weights used in matmuls: everything except the input token and
-    position embedding tables (lookups), but including the output head (a matmul, tied or not);
-    with a mixture of experts only the active ones (`count_active_params`).
-    Attention adds 12 * n_layers * d_model * seq_len (QK^T and AV: 2 matmuls of 2*T*d_model
-    FLOPs each, times 3 for forward+backward), counted over the full context as in nanoGPT and
-    the PaLM paper (a causal kernel can skip about half of it). seq_len defaults to max_seq_len.
+    6N: each matmul weight multiplies and adds once per token forward (2N), twice backward
+    (4N); N = `matmul_params`. Attention adds 12 * n_layers * d_model * seq_len (QK^T and AV:
+    2 matmuls of 2*T*d_model FLOPs each, times 3 for forward+backward), over the full context
+    as in nanoGPT and PaLM (a causal kernel can skip about half). seq_len: max_seq_len default.
     """
     t = config.max_seq_len if seq_len is None else seq_len
     if t <= 0:
         raise ValueError(f"seq_len={t} must be positive")
-    n = count_active_params(config) - config.vocab_size * config.d_model  # drop the table...
-    n += config.vocab_size * config.d_model if config.tie_embeddings else 0  # ...keep the head
-    if config.positions == "learned":
-        n -= config.max_seq_len * config.d_model
-    return 6 * n + 12 * config.n_layers * config.d_model * t
+    return 6 * matmul_params(config) + 12 * config.n_layers * config.d_model * t
+
+
+def matmul_params(config: ModelConfig) -> int:
+    """N of `flops_per_token` (and what a decode step reads): the active parameters but the
+    token/position lookup tables; the output head counts, tied or not."""
+    tables = 0 if config.tie_embeddings else config.vocab_size * config.d_model
+    tables += config.max_seq_len * config.d_model if config.positions == "learned" else 0
+    return count_active_params(config) - tables
 
 
 def kv_cache_bytes(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minillm.config import ModelConfig, count_active_params, kv_cache_bytes
+from minillm.config import ModelConfig, kv_cache_bytes, matmul_params
 from minillm.inference.checks import check_int
 
 TABLE_MODELS = ("llama2-7b", "llama2-70b", "llama3-8b", "mixtral-8x7b")
@@ -142,13 +142,11 @@ def decode_step_cost(
     check_int("weight_bytes", weight_bytes, 1)
     check_int("kv_bytes", kv_bytes, 1)
     c = config
-    tables = c.vocab_size * c.d_model * (0 if c.tie_embeddings else 1)
-    tables += c.max_seq_len * c.d_model if c.positions == "learned" else 0
-    n_flop = count_active_params(c) - tables
+    n_flop = matmul_params(c)
     touched = c
     if c.n_experts > 0:  # the experts the batch can reach, at most all of them
         touched = c.replace(experts_per_token=min(c.n_experts, batch_size * c.experts_per_token))
-    n_read = count_active_params(touched) - tables
+    n_read = matmul_params(touched)
     s = context_len + 1
     w_bytes = n_read * weight_bytes
     kv = kv_cache_bytes(c, s, batch_size, kv_bytes)
